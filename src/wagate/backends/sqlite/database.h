@@ -1,0 +1,85 @@
+// Database and Statement: a thin RAII layer over one SQLite connection.
+//
+// Every connection wagate opens goes through Database::Open, which sets the pragmas the
+// guarantees depend on: WAL journal, synchronous=FULL (a commit is fsync'd before it returns),
+// a busy timeout (several processes may share one file), and foreign keys off.
+//
+// Thread safety: a Database (and its Statements) is used by one thread at a time; the owner
+// serialises access. SQLite itself runs in multi-thread mode.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "wagate/base/status.h"
+
+namespace wagate::sqlite {
+
+class Statement;
+
+class Database {
+ public:
+  enum class Mode { kReadWrite, kReadOnly };
+
+  // Opens (creating when kReadWrite) the database file at `path`.
+  static StatusOr<std::unique_ptr<Database>> Open(const std::string& path, Mode mode = Mode::kReadWrite);
+  ~Database();
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+
+  // Runs one or more statements without results.
+  Status Exec(std::string_view sql);
+  // Prepares a statement that lives as long as the caller keeps it.
+  StatusOr<Statement> Prepare(std::string_view sql);
+
+  sqlite3* handle() { return db_; }
+  const std::string& path() const { return path_; }
+  // Rows changed by the most recent INSERT/UPDATE/DELETE.
+  int64_t Changes() const { return sqlite3_changes64(db_); }
+  int64_t LastInsertRowId() const { return sqlite3_last_insert_rowid(db_); }
+  // A Status for the connection's latest error, prefixed by `what`.
+  Status Error(std::string_view what) const;
+
+ private:
+  Database(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+  sqlite3* db_;
+  std::string path_;
+};
+
+// A prepared statement. Bind indexes are 1-based, as in SQLite; columns are 0-based.
+class Statement {
+ public:
+  Statement(Statement&& other) noexcept : db_(other.db_), stmt_(other.stmt_) { other.stmt_ = nullptr; }
+  Statement& operator=(Statement&& other) noexcept;
+  ~Statement();
+
+  Statement& Bind(int index, int64_t value);
+  Statement& Bind(int index, std::string_view text);
+  Statement& BindBlob(int index, std::string_view bytes);
+  Statement& BindNull(int index);
+  Statement& Bind(int index, const std::optional<int64_t>& value);
+
+  // Advances: true when a row is available, false when done; an error otherwise.
+  StatusOr<bool> Step();
+  // Step() expecting no row (INSERT/UPDATE/DELETE).
+  Status Run();
+  // Resets for the next execution and clears bindings.
+  void Reset();
+
+  int64_t ColumnInt(int col) const { return sqlite3_column_int64(stmt_, col); }
+  bool ColumnIsNull(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+  std::string ColumnText(int col) const;
+
+ private:
+  friend class Database;
+  Statement(Database* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+  Database* db_;
+  sqlite3_stmt* stmt_;
+};
+
+}  // namespace wagate::sqlite

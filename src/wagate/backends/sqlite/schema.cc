@@ -1,0 +1,93 @@
+#include "wagate/backends/sqlite/schema.h"
+
+namespace wagate::sqlite {
+
+namespace {
+
+// Version 1. Times are Unix milliseconds. Queue message ids are the rowids of queue_messages.
+constexpr std::string_view kSchemaV1 = R"sql(
+CREATE TABLE records (
+  key               TEXT PRIMARY KEY,
+  kind              TEXT NOT NULL,
+  state             TEXT NOT NULL,
+  created_at        INTEGER NOT NULL,
+  updated_at        INTEGER NOT NULL,
+  expires_at        INTEGER NOT NULL,
+  attempts          INTEGER NOT NULL DEFAULT 0,
+  owner             TEXT,
+  lease_until       INTEGER,
+  fence             INTEGER NOT NULL DEFAULT 0,
+  queue_message_id  TEXT,
+  last_error        TEXT,
+  history           TEXT NOT NULL DEFAULT '[]',
+  outputs           TEXT,
+  outputs_enqueued  INTEGER NOT NULL DEFAULT 0,
+  result            TEXT
+) WITHOUT ROWID;
+CREATE INDEX records_by_expiry ON records(expires_at);
+
+-- Every queue, SQS semantics: a message is visible when visible_at <= now; receiving it sets
+-- visible_at = now + visibility and bumps receive_count. Dead-letter queues are queues named
+-- '<queue>-dlq'; their rows carry reason, last_error, history and the source queue.
+CREATE TABLE queue_messages (
+  id                 INTEGER PRIMARY KEY AUTOINCREMENT,
+  queue              TEXT NOT NULL,
+  key                TEXT,
+  body               BLOB NOT NULL,
+  attributes         TEXT,
+  sent_at            INTEGER NOT NULL,
+  visible_at         INTEGER NOT NULL,
+  receive_count      INTEGER NOT NULL DEFAULT 0,
+  first_received_at  INTEGER,
+  receipt            TEXT,
+  source_queue       TEXT,
+  reason             TEXT,
+  last_error         TEXT,
+  history            TEXT,
+  dead_at            INTEGER
+);
+CREATE INDEX queue_messages_ready ON queue_messages(queue, visible_at, id);
+CREATE INDEX queue_messages_by_key ON queue_messages(key);
+)sql";
+
+}  // namespace
+
+std::string DatabasePath(const std::string& data_dir) {
+  std::string dir = data_dir.empty() ? "." : data_dir;
+  if (dir.back() != '/') dir += '/';
+  return dir + "wagate.db";
+}
+
+StatusOr<int> SchemaVersion(Database& db) {
+  StatusOr<Statement> stmt = db.Prepare("PRAGMA user_version");
+  if (!stmt.ok()) return stmt.status();
+  StatusOr<bool> row = stmt->Step();
+  if (!row.ok()) return row.status();
+  return static_cast<int>(stmt->ColumnInt(0));
+}
+
+Status Migrate(Database& db) {
+  // IMMEDIATE takes the write lock first, so two processes starting together cannot both see
+  // version 0 and both create the tables.
+  WAGATE_RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
+  StatusOr<int> version = SchemaVersion(db);
+  Status status = version.status();
+  if (status.ok() && *version > kSchemaVersion) {
+    status = FailedPreconditionError("database " + db.path() + " has schema version " +
+                                     std::to_string(*version) + ", newer than this binary's " +
+                                     std::to_string(kSchemaVersion) + "; upgrade wagate");
+  }
+  if (status.ok() && *version < 1) {
+    status = db.Exec(kSchemaV1);
+  }
+  if (status.ok() && *version < kSchemaVersion) {
+    status = db.Exec("PRAGMA user_version=" + std::to_string(kSchemaVersion));
+  }
+  if (!status.ok()) {
+    (void)db.Exec("ROLLBACK");
+    return status;
+  }
+  return db.Exec("COMMIT");
+}
+
+}  // namespace wagate::sqlite

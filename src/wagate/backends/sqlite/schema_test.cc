@@ -1,0 +1,44 @@
+#include "wagate/backends/sqlite/schema.h"
+
+#include <gtest/gtest.h>
+
+#include "wagate/testing/temp_dir.h"
+
+namespace wagate::sqlite {
+namespace {
+
+TEST(SchemaTest, MigrateSetsUserVersionAndIsIdempotent) {
+  testing::TempDir dir;
+  StatusOr<std::unique_ptr<Database>> db = Database::Open(DatabasePath(dir.path()));
+  ASSERT_TRUE(db.ok());
+  EXPECT_EQ(*SchemaVersion(**db), 0);
+  ASSERT_TRUE(Migrate(**db).ok());
+  EXPECT_EQ(*SchemaVersion(**db), kSchemaVersion);
+  ASSERT_TRUE(Migrate(**db).ok());
+  EXPECT_EQ(*SchemaVersion(**db), kSchemaVersion);
+}
+
+TEST(SchemaTest, OpensInWalModeWithFullSync) {
+  testing::TempDir dir;
+  StatusOr<std::unique_ptr<Database>> db = Database::Open(DatabasePath(dir.path()));
+  ASSERT_TRUE(db.ok());
+  StatusOr<Statement> mode = (*db)->Prepare("PRAGMA journal_mode");
+  ASSERT_TRUE(*mode->Step());
+  EXPECT_EQ(mode->ColumnText(0), "wal");
+  StatusOr<Statement> sync = (*db)->Prepare("PRAGMA synchronous");
+  ASSERT_TRUE(*sync->Step());
+  EXPECT_EQ(sync->ColumnInt(0), 2);  // FULL
+}
+
+TEST(SchemaTest, RefusesANewerSchema) {
+  testing::TempDir dir;
+  StatusOr<std::unique_ptr<Database>> db = Database::Open(DatabasePath(dir.path()));
+  ASSERT_TRUE(db.ok());
+  ASSERT_TRUE((*db)->Exec("PRAGMA user_version=" + std::to_string(kSchemaVersion + 1)).ok());
+  Status s = Migrate(**db);
+  EXPECT_EQ(s.code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(s.message().find("newer"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace wagate::sqlite

@@ -1,0 +1,236 @@
+#include "wagate/backends/sqlite/sqlite_admitter.h"
+
+#include <boost/json.hpp>
+
+#include "wagate/backends/sqlite/free_disk.h"
+#include "wagate/base/log.h"
+
+namespace wagate::sqlite {
+
+namespace {
+
+// Creates the record, or replaces one whose dedup window has passed. The WHERE clause is the
+// whole dedup decision: a live record makes this a no-op (changes() == 0), so concurrent
+// identical admits cannot both win. The fence carries over, so a worker that held an expired
+// record can never write to its successor.
+constexpr std::string_view kUpsertRecord = R"sql(
+INSERT INTO records(key, kind, state, created_at, updated_at, expires_at)
+VALUES(?1, ?2, 'QUEUED', ?3, ?3, ?4)
+ON CONFLICT(key) DO UPDATE SET
+  kind = excluded.kind, state = 'QUEUED', created_at = excluded.created_at,
+  updated_at = excluded.updated_at, expires_at = excluded.expires_at, attempts = 0,
+  owner = NULL, lease_until = NULL, queue_message_id = NULL, last_error = NULL,
+  history = '[]', outputs = NULL, outputs_enqueued = 0, result = NULL
+WHERE records.expires_at <= ?3
+)sql";
+
+constexpr std::string_view kInsertMessage = R"sql(
+INSERT INTO queue_messages(queue, key, body, sent_at, visible_at) VALUES(?1, ?2, ?3, ?4, ?4)
+)sql";
+
+constexpr std::string_view kSetMessageId = R"sql(
+UPDATE records SET queue_message_id = ?2 WHERE key = ?1
+)sql";
+
+constexpr std::string_view kInsertQuarantined = R"sql(
+INSERT INTO queue_messages(queue, key, body, attributes, sent_at, visible_at, source_queue,
+                           reason, last_error, history, dead_at)
+VALUES('incoming-dlq', NULL, ?1, ?2, ?3, ?3, 'incoming', ?4, ?5, '[]', ?3)
+)sql";
+
+std::string QuarantineAttributes(const domain::QuarantinedPayload& q) {
+  boost::json::object o;
+  o["path"] = q.path;
+  o["size"] = q.size;
+  o["sha256"] = q.sha256;
+  o["truncated"] = q.truncated;
+  o["detail"] = q.detail;
+  return boost::json::serialize(o);
+}
+
+size_t ItemCount(const ports::AdmitRequest& r) { return r.items.size() + r.quarantined.size(); }
+
+}  // namespace
+
+struct SqliteAdmitter::Statements {
+  Statement upsert_record;
+  Statement insert_message;
+  Statement set_message_id;
+  Statement insert_quarantined;
+};
+
+StatusOr<std::unique_ptr<SqliteAdmitter>> SqliteAdmitter::Create(std::unique_ptr<Database> db,
+                                                                 Options options,
+                                                                 const Clock& clock) {
+  StatusOr<Statement> upsert = db->Prepare(kUpsertRecord);
+  if (!upsert.ok()) return upsert.status();
+  StatusOr<Statement> insert = db->Prepare(kInsertMessage);
+  if (!insert.ok()) return insert.status();
+  StatusOr<Statement> set_id = db->Prepare(kSetMessageId);
+  if (!set_id.ok()) return set_id.status();
+  StatusOr<Statement> quarantine = db->Prepare(kInsertQuarantined);
+  if (!quarantine.ok()) return quarantine.status();
+  auto statements = std::make_unique<Statements>(Statements{
+      std::move(*upsert), std::move(*insert), std::move(*set_id), std::move(*quarantine)});
+  return std::unique_ptr<SqliteAdmitter>(
+      new SqliteAdmitter(std::move(db), std::move(statements), options, clock));
+}
+
+SqliteAdmitter::SqliteAdmitter(std::unique_ptr<Database> db,
+                               std::unique_ptr<Statements> statements, Options options,
+                               const Clock& clock)
+    : db_(std::move(db)), statements_(std::move(statements)), options_(options), clock_(clock) {
+  writer_ = std::thread([this] { WriterLoop(); });
+}
+
+SqliteAdmitter::~SqliteAdmitter() { Stop(); }
+
+void SqliteAdmitter::Stop() {
+  {
+    MutexLock lock(mu_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (writer_.joinable()) writer_.join();
+}
+
+void SqliteAdmitter::Admit(ports::AdmitRequest request, Callback done) {
+  {
+    MutexLock lock(mu_);
+    if (!stopping_) {
+      pending_.push_back(Pending{std::move(request), std::move(done)});
+      wake_.notify_one();
+      return;
+    }
+  }
+  done(UnavailableError("the store is shutting down"));
+}
+
+void SqliteAdmitter::WriterLoop() {
+  pthread_setname_np(pthread_self(), "sqlite-writer");
+  for (;;) {
+    std::deque<Pending> batch;
+    {
+      MutexLock lock(mu_);
+      wake_.wait(mu_, [this]() WAGATE_REQUIRES(mu_) { return stopping_ || !pending_.empty(); });
+      if (pending_.empty()) return;  // stopping, and everything submitted is committed
+      // Take every waiting request, up to the item cap (always at least one request).
+      size_t items = 0;
+      while (!pending_.empty() &&
+             (batch.empty() || items + ItemCount(pending_.front().request) <= options_.max_items_per_commit)) {
+        items += ItemCount(pending_.front().request);
+        batch.push_back(std::move(pending_.front()));
+        pending_.pop_front();
+      }
+    }
+
+    Status disk = CheckFreeDisk();
+    if (!disk.ok()) {
+      FailAll(batch, disk);
+      continue;
+    }
+    std::vector<ports::AdmitResult> results;
+    Status status = CommitBatch(batch, results);
+    if (status.ok()) {
+      for (size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move(results[i]));
+      continue;
+    }
+    if (batch.size() == 1) {
+      FailAll(batch, status);
+      continue;
+    }
+    // Isolate the failure: commit each request alone.
+    for (Pending& p : batch) {
+      std::deque<Pending> one;
+      one.push_back(std::move(p));
+      std::vector<ports::AdmitResult> one_result;
+      Status s = CommitBatch(one, one_result);
+      if (s.ok()) {
+        one.front().done(std::move(one_result.front()));
+      } else {
+        FailAll(one, s);
+      }
+    }
+  }
+}
+
+void SqliteAdmitter::FailAll(std::deque<Pending>& batch, const Status& status) {
+  log::Error("admit failed", {log::F("error", status.ToString()), log::F("requests", batch.size())});
+  for (Pending& p : batch) p.done(status);
+}
+
+Status SqliteAdmitter::CheckFreeDisk() {
+  if (options_.min_free_disk_bytes == 0) return Status::Ok();
+  int64_t now_ms = std::chrono::duration_cast<Millis>(clock_.Steady().time_since_epoch()).count();
+  if (last_disk_check_ms_ == 0 || now_ms - last_disk_check_ms_ >= 1000) {
+    last_disk_check_ms_ = now_ms;
+    StatusOr<uint64_t> free_bytes = FreeDiskBytes(db_->path());
+    if (!free_bytes.ok()) {
+      disk_status_ = free_bytes.status();
+    } else if (*free_bytes < options_.min_free_disk_bytes) {
+      disk_status_ = UnavailableError("free disk below MIN_FREE_DISK_MB (" +
+                                      std::to_string(*free_bytes / (1024 * 1024)) + " MiB free)");
+    } else {
+      disk_status_ = Status::Ok();
+    }
+  }
+  return disk_status_;
+}
+
+Status SqliteAdmitter::CommitBatch(std::deque<Pending>& batch,
+                                   std::vector<ports::AdmitResult>& results) {
+  results.clear();
+  results.resize(batch.size());
+  WAGATE_RETURN_IF_ERROR(db_->Exec("BEGIN IMMEDIATE"));
+  int64_t now_ms = ToUnixMillis(clock_.Now());
+  Status status;
+  for (size_t i = 0; i < batch.size() && status.ok(); ++i) {
+    status = WriteRequest(batch[i].request, now_ms, results[i]);
+  }
+  if (status.ok()) status = db_->Exec("COMMIT");
+  if (!status.ok()) {
+    (void)db_->Exec("ROLLBACK");
+    results.clear();
+  }
+  return status;
+}
+
+Status SqliteAdmitter::WriteRequest(const ports::AdmitRequest& request, int64_t now_ms,
+                                    ports::AdmitResult& result) {
+  Statements& s = *statements_;
+  const int64_t expires_ms = now_ms + options_.dedup_ttl.count();
+  result.outcomes.reserve(request.items.size());
+  for (const domain::WorkItem& item : request.items) {
+    WAGATE_RETURN_IF_ERROR(s.upsert_record.Bind(1, item.key)
+                               .Bind(2, domain::ItemKindName(item.kind))
+                               .Bind(3, now_ms)
+                               .Bind(4, expires_ms)
+                               .Run());
+    if (db_->Changes() == 0) {
+      result.outcomes.push_back(ports::AdmitOutcome::kDuplicate);
+      continue;
+    }
+    WAGATE_RETURN_IF_ERROR(
+        s.insert_message.Bind(1, domain::QueueNameText(domain::QueueForKind(item.kind)))
+            .Bind(2, item.key)
+            .BindBlob(3, item.payload)
+            .Bind(4, now_ms)
+            .Run());
+    std::string message_id = std::to_string(db_->LastInsertRowId());
+    WAGATE_RETURN_IF_ERROR(s.set_message_id.Bind(1, item.key).Bind(2, message_id).Run());
+    result.outcomes.push_back(ports::AdmitOutcome::kAccepted);
+  }
+  for (const domain::QuarantinedPayload& q : request.quarantined) {
+    std::string attributes = QuarantineAttributes(q);
+    WAGATE_RETURN_IF_ERROR(s.insert_quarantined.BindBlob(1, q.raw)
+                               .Bind(2, attributes)
+                               .Bind(3, now_ms)
+                               .Bind(4, q.reason)
+                               .Bind(5, q.detail)
+                               .Run());
+    ++result.quarantined;
+  }
+  return Status::Ok();
+}
+
+}  // namespace wagate::sqlite

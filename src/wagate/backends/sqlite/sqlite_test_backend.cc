@@ -1,0 +1,40 @@
+#include "wagate/backends/sqlite/sqlite_test_backend.h"
+
+#include <cstdlib>
+#include <cstdio>
+
+namespace wagate::sqlite {
+
+namespace {
+template <typename T>
+T Must(StatusOr<T> v) {
+  if (!v.ok()) {
+    std::fprintf(stderr, "test backend setup failed: %s\n", v.status().ToString().c_str());
+    std::abort();
+  }
+  return std::move(*v);
+}
+}  // namespace
+
+SqliteTestBackend::SqliteTestBackend(const testing::AdmitBackendOptions& options,
+                                     uint64_t min_free_disk_bytes) {
+  std::unique_ptr<Database> writer = OpenConnection();
+  Status migrated = Migrate(*writer);
+  if (!migrated.ok()) Must<int>(migrated);
+  SqliteAdmitter::Options admit_options;
+  admit_options.dedup_ttl = options.dedup_ttl;
+  admit_options.min_free_disk_bytes = min_free_disk_bytes;
+  admitter_ = Must(SqliteAdmitter::Create(std::move(writer), admit_options, *options.clock));
+  store_ = Must(SqliteWorkStore::Create(OpenConnection()));
+  queues_ = std::make_unique<SqliteQueueStats>(OpenConnection(), *options.clock);
+}
+
+std::unique_ptr<Database> SqliteTestBackend::OpenConnection() const {
+  return Must(Database::Open(db_path()));
+}
+
+std::unique_ptr<testing::AdmitBackend> MakeSqliteTestBackend(const testing::AdmitBackendOptions& o) {
+  return std::make_unique<SqliteTestBackend>(o);
+}
+
+}  // namespace wagate::sqlite
