@@ -1,0 +1,255 @@
+#include "wagate/app/app.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <thread>
+
+#include "wagate/backends/sqlite/free_disk.h"
+#include "wagate/backends/sqlite/schema.h"
+#include "wagate/backends/sqlite/sqlite_admitter.h"
+#include "wagate/backends/sqlite/sqlite_work_store.h"
+#include "wagate/base/log.h"
+#include "wagate/http/health_handler.h"
+#include "wagate/http/health_monitor.h"
+#include "wagate/http/server.h"
+#include "wagate/http/webhook_handler.h"
+#include "wagate/ingest/ingest_service.h"
+#include "wagate/whatsapp/signature.h"
+
+#ifndef WAGATE_VERSION
+#define WAGATE_VERSION "0.0.0"
+#endif
+
+namespace wagate::app {
+
+namespace {
+
+Status RequireSqlite(const config::Config& config) {
+  if (config.backend == config::Backend::kSqlite) return Status::Ok();
+  return FailedPreconditionError("WAGATE_BACKEND=aws is not supported by this build; use sqlite");
+}
+
+// Opens the database in the data directory (creating both) and migrates its schema.
+StatusOr<std::unique_ptr<sqlite::Database>> OpenMigrated(const config::Config& config) {
+  std::error_code ec;
+  std::filesystem::create_directories(config.data_dir, ec);
+  if (ec) return UnavailableError("cannot create WAGATE_DATA_DIR " + config.data_dir + ": " + ec.message());
+  StatusOr<std::unique_ptr<sqlite::Database>> db =
+      sqlite::Database::Open(sqlite::DatabasePath(config.data_dir));
+  if (!db.ok()) return db.status();
+  WAGATE_RETURN_IF_ERROR(sqlite::Migrate(**db));
+  return db;
+}
+
+std::string MakeProcessorId() {
+  char host[256] = {0};
+  gethostname(host, sizeof host - 1);
+  std::random_device rd;
+  char suffix[8];
+  std::snprintf(suffix, sizeof suffix, "%04x", static_cast<unsigned>(rd() & 0xffff));
+  return std::string(host) + "-" + std::to_string(getpid()) + "-" + suffix;
+}
+
+Status WritePortFile(const std::string& path, uint16_t port) {
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << port << "\n";
+    if (!out) return UnavailableError("cannot write " + tmp);
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) return UnavailableError("cannot write " + path + ": " + ec.message());
+  return Status::Ok();
+}
+
+// Waits for SIGTERM or SIGINT (blocked in every thread, see Serve) for at most `timeout`
+// (forever when negative). Returns the signal, or 0 on timeout.
+int WaitForSignal(const sigset_t& signals, std::chrono::milliseconds timeout) {
+  for (;;) {
+    int sig = 0;
+    if (timeout.count() < 0) {
+      if (sigwait(&signals, &sig) == 0) return sig;
+      continue;
+    }
+    timespec ts{static_cast<time_t>(timeout.count() / 1000),
+                static_cast<long>((timeout.count() % 1000) * 1000000)};
+    sig = sigtimedwait(&signals, nullptr, &ts);
+    if (sig > 0) return sig;
+    if (errno == EAGAIN) return 0;
+  }
+}
+
+}  // namespace
+
+std::string VersionLine() {
+  return std::string("wagate ") + WAGATE_VERSION + " (C++20, sqlite " + sqlite3_libversion() + ")";
+}
+
+Status Serve(const config::Config& config, const ServeOptions& options) {
+  WAGATE_RETURN_IF_ERROR(RequireSqlite(config));
+  // Signals are taken synchronously by this thread; every thread started below inherits the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  const Clock& clock = SystemClock::Instance();
+  StatusOr<std::unique_ptr<sqlite::Database>> writer_db = OpenMigrated(config);
+  if (!writer_db.ok()) return writer_db.status();
+  std::string db_path = (*writer_db)->path();
+  auto open_reader = [&]() { return sqlite::Database::Open(db_path); };
+
+  sqlite::SqliteAdmitter::Options admit_options;
+  admit_options.dedup_ttl = std::chrono::seconds(config.dedup_ttl_seconds);
+  admit_options.min_free_disk_bytes = static_cast<uint64_t>(config.min_free_disk_mb) * 1024 * 1024;
+  admit_options.max_items_per_commit = static_cast<size_t>(config.group_commit_max_items);
+  StatusOr<std::unique_ptr<sqlite::SqliteAdmitter>> admitter =
+      sqlite::SqliteAdmitter::Create(std::move(*writer_db), admit_options, clock);
+  if (!admitter.ok()) return admitter.status();
+
+  StatusOr<std::unique_ptr<sqlite::Database>> store_db = open_reader();
+  if (!store_db.ok()) return store_db.status();
+  StatusOr<std::unique_ptr<sqlite::SqliteWorkStore>> store =
+      sqlite::SqliteWorkStore::Create(std::move(*store_db));
+  if (!store.ok()) return store.status();
+  StatusOr<std::unique_ptr<sqlite::Database>> stats_db = open_reader();
+  if (!stats_db.ok()) return stats_db.status();
+  sqlite::SqliteQueueStats queue_stats(std::move(*stats_db), clock);
+
+  http::HealthMonitor monitor(**store, queue_stats, clock);
+  monitor.Start();
+
+  whatsapp::SignatureVerifier verifier(config.app_secrets);
+  ingest::IngestService ingest(verifier, **admitter);
+  http::Router router;
+  http::WebhookHandler webhook(config.verify_token, ingest);
+  webhook.AddRoutes(router);
+  http::HealthHandler health(
+      http::ServiceInfo{WAGATE_VERSION, std::string(config::EnvironmentName(config.environment)),
+                        std::string(config::BackendName(config.backend)), MakeProcessorId()},
+      monitor, clock);
+  health.AddRoutes(router);
+
+  http::Server::Options server_options;
+  server_options.host = config.host;
+  server_options.port = static_cast<uint16_t>(config.port);
+  server_options.max_body_bytes = static_cast<uint64_t>(config.max_body_bytes);
+  server_options.max_connections = config.max_connections;
+  server_options.header_timeout = std::chrono::seconds(config.http_header_timeout_seconds);
+  server_options.body_timeout = std::chrono::seconds(config.http_body_timeout_seconds);
+  server_options.idle_timeout = std::chrono::seconds(config.http_idle_timeout_seconds);
+  server_options.threads = config.http_threads > 0
+                               ? config.http_threads
+                               : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  StatusOr<std::unique_ptr<http::Server>> server = http::Server::Create(server_options, router);
+  if (!server.ok()) {
+    monitor.Stop();
+    (*admitter)->Stop();
+    return server.status();
+  }
+  (*server)->Start();
+  if (!options.port_file.empty()) {
+    Status written = WritePortFile(options.port_file, (*server)->port());
+    if (!written.ok()) log::Error("port file not written", {log::F("error", written.ToString())});
+  }
+  log::Info("listening", {log::F("host", config.host), log::F("port", (*server)->port()),
+                          log::F("backend", config::BackendName(config.backend)),
+                          log::F("environment", config::EnvironmentName(config.environment)),
+                          log::F("database", db_path), log::F("http_threads", server_options.threads),
+                          log::F("signature_check", verifier.enabled())});
+
+  int sig = WaitForSignal(signals, std::chrono::milliseconds(-1));
+  log::Info("stopping", {log::F("signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"),
+                         log::F("drain_seconds", config.drain_seconds)});
+  // Load balancers see 503 on /health and stop sending; a second signal cuts the wait short.
+  monitor.SetDraining();
+  if (config.drain_seconds > 0) {
+    WaitForSignal(signals, std::chrono::milliseconds(config.drain_seconds * 1000LL));
+  }
+  (*server)->StopAccepting();
+  (*server)->Join();  // every in-flight request has been answered
+  (*admitter)->Stop();
+  monitor.Stop();
+  log::Info("stopped");
+  return Status::Ok();
+}
+
+StatusOr<std::vector<std::string>> Provision(const config::Config& config) {
+  WAGATE_RETURN_IF_ERROR(RequireSqlite(config));
+  StatusOr<std::unique_ptr<sqlite::Database>> db = OpenMigrated(config);
+  if (!db.ok()) return db.status();
+  return std::vector<std::string>{
+      "sqlite database " + (*db)->path() + " at schema version " +
+          std::to_string(sqlite::kSchemaVersion),
+      "queues incoming, outgoing, analytics and their dead-letter queues are tables in it"};
+}
+
+StatusOr<domain::Record> Inspect(const config::Config& config, const std::string& key) {
+  WAGATE_RETURN_IF_ERROR(RequireSqlite(config));
+  std::string path = sqlite::DatabasePath(config.data_dir);
+  if (!std::filesystem::exists(path)) return NotFoundError("no database at " + path);
+  StatusOr<std::unique_ptr<sqlite::Database>> db =
+      sqlite::Database::Open(path, sqlite::Database::Mode::kReadOnly);
+  if (!db.ok()) return db.status();
+  StatusOr<std::unique_ptr<sqlite::SqliteWorkStore>> store =
+      sqlite::SqliteWorkStore::Create(std::move(*db));
+  if (!store.ok()) return store.status();
+  return (*store)->Inspect(key);
+}
+
+std::vector<CheckResult> Check(const config::Config& config) {
+  using Outcome = CheckResult::Outcome;
+  std::vector<CheckResult> out;
+  out.push_back({"configuration", Outcome::kPass,
+                 std::string("valid for ") + std::string(config::EnvironmentName(config.environment))});
+  if (!config.development() && config.tls_cert_file.empty() && config.trusted_proxies.empty()) {
+    out.push_back({"https", Outcome::kWarn,
+                   "neither TLS_CERT_FILE nor TRUSTED_PROXIES is set; Meta only calls HTTPS endpoints"});
+  }
+  if (Status s = RequireSqlite(config); !s.ok()) {
+    out.push_back({"backend", Outcome::kFail, s.message()});
+    return out;
+  }
+  std::string path = sqlite::DatabasePath(config.data_dir);
+  if (!std::filesystem::exists(path)) {
+    out.push_back({"database", Outcome::kFail, "no database at " + path + "; run `wagate provision`"});
+    return out;
+  }
+  StatusOr<std::unique_ptr<sqlite::Database>> db = sqlite::Database::Open(path);
+  if (!db.ok()) {
+    out.push_back({"database", Outcome::kFail, db.status().message()});
+    return out;
+  }
+  out.push_back({"database", Outcome::kPass, path + " opens read-write in WAL mode"});
+  StatusOr<int> version = sqlite::SchemaVersion(**db);
+  if (!version.ok()) {
+    out.push_back({"schema", Outcome::kFail, version.status().message()});
+  } else if (*version > sqlite::kSchemaVersion) {
+    out.push_back({"schema", Outcome::kFail, "version " + std::to_string(*version) +
+                                                 " is newer than this binary's; upgrade wagate"});
+  } else if (*version < sqlite::kSchemaVersion) {
+    out.push_back({"schema", Outcome::kWarn, "version " + std::to_string(*version) +
+                                                 "; `wagate serve` or `wagate provision` migrates it"});
+  } else {
+    out.push_back({"schema", Outcome::kPass, "version " + std::to_string(*version)});
+  }
+  StatusOr<uint64_t> free_bytes = sqlite::FreeDiskBytes(path);
+  uint64_t min_bytes = static_cast<uint64_t>(config.min_free_disk_mb) * 1024 * 1024;
+  if (!free_bytes.ok()) {
+    out.push_back({"free_disk", Outcome::kFail, free_bytes.status().message()});
+  } else {
+    std::string detail = std::to_string(*free_bytes / (1024 * 1024)) + " MiB free, MIN_FREE_DISK_MB=" +
+                         std::to_string(config.min_free_disk_mb);
+    out.push_back({"free_disk", *free_bytes >= min_bytes ? Outcome::kPass : Outcome::kFail, detail});
+  }
+  return out;
+}
+
+}  // namespace wagate::app

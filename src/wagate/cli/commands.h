@@ -1,0 +1,30 @@
+// The subcommands of the `wagate` binary. main.cc parses argv with CLI11 and calls one of these;
+// each returns the process exit code (SPEC §7):
+//   serve: 0 clean stop, 1 runtime failure, 2 configuration or usage error;
+//   check: 1 when any check fails (a missing variable included), ⚠ leaves the code unchanged;
+//   others: 0 success, 1 the operation failed, 2 usage or configuration error.
+//
+// Thread safety: called once from the main thread.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace wagate::cli {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;
+inline constexpr int kExitUsage = 2;
+
+struct CommonFlags {
+  std::string env_file;  // --env-file; empty means ./.env when present
+  bool json = false;     // --json
+};
+
+int Serve(const CommonFlags& flags, const std::string& port_file);
+int Provision(const CommonFlags& flags);
+int Check(const CommonFlags& flags);
+int Inspect(const CommonFlags& flags, const std::string& key);
+int Version(const CommonFlags& flags);
+
+}  // namespace wagate::cli

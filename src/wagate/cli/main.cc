@@ -1,0 +1,52 @@
+// wagate: one binary, a table of subcommands (SPEC §7).
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+
+#include "wagate/cli/commands.h"
+#include "wagate/loadtest/loadtest.h"
+
+int main(int argc, char** argv) {
+  using namespace wagate::cli;
+  CLI::App app{"wagate: a race-safe gateway for WhatsApp Business Cloud API webhooks", "wagate"};
+  app.require_subcommand(1);
+  app.fallthrough();
+  CommonFlags flags;
+  app.add_option("--env-file", flags.env_file, "Load variables from this .env file (default ./.env)");
+
+  std::string port_file;
+  CLI::App* serve = app.add_subcommand("serve", "Run the service");
+  serve->add_option("--port-file", port_file, "Write the bound port to this file once listening");
+
+  CLI::App* provision = app.add_subcommand("provision", "Create what the backend needs (idempotent)");
+  provision->add_flag("--json", flags.json, "Print one JSON document");
+
+  CLI::App* check = app.add_subcommand("check", "Run the pre-deployment checklist");
+  check->add_flag("--json", flags.json, "Print one JSON document");
+
+  std::string key;
+  CLI::App* inspect = app.add_subcommand("inspect", "Show one work record by key");
+  inspect->add_option("KEY", key, "Work item key, e.g. msg:wamid.XXX")->required();
+  inspect->add_flag("--json", flags.json, "Print one JSON document");
+
+  CLI::App* loadtest = app.add_subcommand("loadtest", "Signed, WhatsApp-shaped load against a running service");
+  loadtest->prefix_command();  // its flags are parsed by the load generator
+
+  CLI::App* version = app.add_subcommand("version", "Print version and build info");
+  version->add_flag("--json", flags.json, "Print one JSON document");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? kExitOk : kExitUsage;
+  }
+
+  if (serve->parsed()) return Serve(flags, port_file);
+  if (provision->parsed()) return Provision(flags);
+  if (check->parsed()) return Check(flags);
+  if (inspect->parsed()) return Inspect(flags, key);
+  if (loadtest->parsed()) return wagate::loadtest::RunCli(loadtest->remaining());
+  if (version->parsed()) return Version(flags);
+  return kExitUsage;
+}

@@ -1,0 +1,89 @@
+#include "wagate/http/health_handler.h"
+
+#include <boost/json.hpp>
+
+namespace wagate::http {
+
+namespace beast_http = boost::beast::http;
+
+namespace {
+
+boost::json::object QueueJson(const std::optional<ports::QueueStats>& s) {
+  if (!s) {
+    return {{"visible", nullptr}, {"in_flight", nullptr}, {"dlq", nullptr},
+            {"oldest_age_seconds", nullptr}};
+  }
+  boost::json::object o{{"visible", s->visible}, {"in_flight", s->in_flight}, {"dlq", s->dlq}};
+  o["oldest_age_seconds"] = s->oldest_age_seconds ? boost::json::value(*s->oldest_age_seconds)
+                                                  : boost::json::value(0);
+  return o;
+}
+
+// Why the service cannot take traffic, or empty when it can.
+std::string UnhealthyReason(const HealthSnapshot& snap, bool draining) {
+  if (draining) return "draining";
+  if (!snap.store.ok()) return "store unreachable: " + snap.store.message();
+  return {};
+}
+
+}  // namespace
+
+HealthHandler::HealthHandler(ServiceInfo info, const HealthMonitor& monitor, const Clock& clock)
+    : info_(std::move(info)), monitor_(monitor), clock_(clock), started_(clock.Steady()) {}
+
+void HealthHandler::AddRoutes(Router& router) {
+  router.Add(beast_http::verb::get, "/",
+             [this](const Request&, const RequestContext&, Respond r) { r(Root()); });
+  router.Add(beast_http::verb::get, "/health",
+             [this](const Request&, const RequestContext&, Respond r) { r(Health()); });
+  router.Add(beast_http::verb::get, "/health/detailed",
+             [this](const Request&, const RequestContext&, Respond r) { r(Detailed()); });
+}
+
+Response HealthHandler::Root() const {
+  auto uptime = std::chrono::duration_cast<std::chrono::seconds>(clock_.Steady() - started_);
+  boost::json::object o{{"service", "wagate"},
+                        {"version", info_.version},
+                        {"environment", info_.environment},
+                        {"backend", info_.backend},
+                        {"uptime_seconds", uptime.count()}};
+  return JsonResponse(200, boost::json::serialize(o));
+}
+
+Response HealthHandler::Health() const {
+  std::string reason = UnhealthyReason(monitor_.Snapshot(), monitor_.draining());
+  if (reason.empty()) return JsonResponse(200, R"({"status":"healthy"})");
+  boost::json::object o{{"status", "unhealthy"}, {"reason", reason}};
+  return JsonResponse(503, boost::json::serialize(o));
+}
+
+Response HealthHandler::Detailed() const {
+  HealthSnapshot snap = monitor_.Snapshot();
+  std::string reason = UnhealthyReason(snap, monitor_.draining());
+  boost::json::array alerts;  // the processing and operations work computes alerts
+  std::string status = !reason.empty() ? "unhealthy" : alerts.empty() ? "healthy" : "degraded";
+
+  boost::json::object components;
+  components[info_.backend] = snap.store.ok() ? "connected" : "disconnected";
+  components["message_processor"] = "stopped";
+
+  boost::json::object queues{{"incoming", QueueJson(snap.queues[0])},
+                             {"outgoing", QueueJson(snap.queues[1])},
+                             {"analytics", QueueJson(snap.queues[2])}};
+  boost::json::object o{
+      {"status", status},
+      {"timestamp", FormatRfc3339(clock_.Now())},
+      {"backend", info_.backend},
+      {"components", std::move(components)},
+      {"processor", boost::json::object{{"id", info_.processor_id},
+                                        {"status", "stopped"},
+                                        {"processed_count", 0},
+                                        {"errors_count", 0}}},
+      {"queues", std::move(queues)},
+      {"alerts", std::move(alerts)},
+  };
+  if (!reason.empty()) o["reason"] = reason;
+  return JsonResponse(reason.empty() ? 200 : 503, boost::json::serialize(o));
+}
+
+}  // namespace wagate::http

@@ -1,0 +1,44 @@
+// HealthHandler: GET /, GET /health and GET /health/detailed (SPEC §5; the seed's keys).
+//
+// Answers come from the HealthMonitor's snapshot, never from storage directly.
+//   /health           200 {"status":"healthy"}; 503 {"status":"unhealthy","reason"} when the store
+//                     is unreachable or the service is draining.
+//   /health/detailed  {"status","timestamp","backend","components","processor","queues","alerts"};
+//                     200 when healthy or degraded, 503 when unhealthy.
+//
+// Thread safety: safe from any thread.
+#pragma once
+
+#include <string>
+
+#include "wagate/base/clock.h"
+#include "wagate/http/health_monitor.h"
+#include "wagate/http/router.h"
+
+namespace wagate::http {
+
+struct ServiceInfo {
+  std::string version;
+  std::string environment;
+  std::string backend;       // "sqlite" | "aws"
+  std::string processor_id;  // e.g. "host-1234-ab12"
+};
+
+class HealthHandler {
+ public:
+  HealthHandler(ServiceInfo info, const HealthMonitor& monitor, const Clock& clock);
+
+  void AddRoutes(Router& router);
+
+  Response Root() const;
+  Response Health() const;
+  Response Detailed() const;
+
+ private:
+  const ServiceInfo info_;
+  const HealthMonitor& monitor_;
+  const Clock& clock_;
+  const std::chrono::steady_clock::time_point started_;
+};
+
+}  // namespace wagate::http

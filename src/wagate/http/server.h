@@ -1,0 +1,77 @@
+// Server: the HTTP/1.1 listener on Boost.Beast/Asio.
+//
+// One coroutine per connection, on its own strand. Every read is bounded: the header must arrive
+// within the header timeout, the body within the body timeout, an idle keep-alive connection is
+// closed after the idle timeout, and a body over the limit is answered 413 (then the connection
+// is closed). Connections beyond the limit are closed at once.
+//
+// Life cycle: Create() binds; Start() runs the I/O threads; StopAccepting() closes the listener
+// and idle connections while requests in flight finish and are answered; Join() waits until every
+// connection is gone and the I/O threads have ended.
+//
+// Threading: `threads` I/O threads run the io_context. They never block: handlers hand slow work
+// to other threads and answer through Respond.
+//
+// Thread safety: Start/StopAccepting/Join may be called from any thread (StopAccepting is
+// idempotent).
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "wagate/base/mutex.h"
+#include "wagate/base/status.h"
+#include "wagate/http/router.h"
+
+namespace wagate::http {
+
+class Server {
+ public:
+  struct Options {
+    std::string host = "0.0.0.0";
+    uint16_t port = 8080;  // 0 = any free port
+    uint64_t max_body_bytes = 4 * 1024 * 1024;
+    int max_connections = 10000;
+    std::chrono::seconds header_timeout{10};
+    std::chrono::seconds body_timeout{30};
+    std::chrono::seconds idle_timeout{75};
+    int threads = 1;
+  };
+
+  // Binds and listens. `router` is borrowed and must outlive the server.
+  static StatusOr<std::unique_ptr<Server>> Create(Options options, const Router& router);
+  ~Server();
+
+  uint16_t port() const { return port_; }
+  void Start();
+  void StopAccepting();
+  void Join();
+
+ private:
+  class Connection;
+  Server(Options options, const Router& router);
+
+  void Accept();
+  void Register(const std::shared_ptr<Connection>& c);
+  void Unregister(Connection* c);
+
+  const Options options_;
+  const Router& router_;
+  boost::asio::io_context io_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  uint16_t port_ = 0;
+  std::vector<std::thread> threads_;
+  std::atomic<bool> stopping_{false};
+  std::atomic<int> connections_{0};
+
+  Mutex mu_;
+  std::vector<std::weak_ptr<Connection>> live_ WAGATE_GUARDED_BY(mu_);
+};
+
+}  // namespace wagate::http

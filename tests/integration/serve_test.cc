@@ -1,0 +1,290 @@
+// The real binary over real HTTP on loopback: handshake, ingest, duplicates, signatures, limits,
+// health, graceful stop and durability across SIGKILL.
+#include <signal.h>
+
+#include <boost/json.hpp>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "harness.h"
+#include "wagate/whatsapp/signature.h"
+
+namespace wagate::integration {
+namespace {
+
+constexpr char kSecret[] = "it-app-secret-7f3a";
+constexpr char kVerifyToken[] = "it-verify-token-91b2";
+
+Env BaseEnv(const std::string& data_dir) {
+  return Env{{"WAGATE_DATA_DIR", data_dir},
+             {"WHATSAPP_APP_SECRET", kSecret},
+             {"WHATSAPP_VERIFY_TOKEN", kVerifyToken},
+             {"LOG_LEVEL", "info"},
+             {"MIN_FREE_DISK_MB", "1"},
+             {"HTTP_THREADS", "2"}};
+}
+
+Env Signed(const std::string& body) {
+  return Env{{"X-Hub-Signature-256", whatsapp::SignatureHeader(kSecret, body)}};
+}
+
+boost::json::object Json(const HttpResult& r) {
+  boost::system::error_code ec;
+  boost::json::value v = boost::json::parse(r.body, ec);
+  EXPECT_FALSE(ec) << r.body;
+  return v.is_object() ? v.as_object() : boost::json::object{};
+}
+
+class ServeTest : public ::testing::Test {
+ protected:
+  testing::TempDir data_;
+};
+
+TEST_F(ServeTest, HandshakeEchoesTheChallengeOnlyForTheRightToken) {
+  WagateProcess p(BaseEnv(data_.path()));
+  ASSERT_TRUE(p.started()) << p.ReadLog();
+  HttpResult ok = HttpRequest(p.port(), "GET",
+                              std::string("/webhook?hub.mode=subscribe&hub.verify_token=") +
+                                  kVerifyToken + "&hub.challenge=1158201444");
+  EXPECT_EQ(ok.status, 200);
+  EXPECT_EQ(ok.body, "1158201444");
+  EXPECT_EQ(ok.headers["content-type"], "text/plain");
+  EXPECT_EQ(ok.headers["x-content-type-options"], "nosniff");
+
+  EXPECT_EQ(HttpRequest(p.port(), "GET",
+                        "/webhook?hub.mode=subscribe&hub.verify_token=wrong&hub.challenge=1")
+                .status,
+            403);
+  EXPECT_EQ(HttpRequest(p.port(), "GET",
+                        std::string("/webhook?hub.mode=unsubscribe&hub.verify_token=") + kVerifyToken +
+                            "&hub.challenge=1")
+                .status,
+            403);
+  EXPECT_EQ(HttpRequest(p.port(), "GET",
+                        std::string("/webhook?hub.mode=subscribe&hub.verify_token=") + kVerifyToken)
+                .status,
+            400);
+}
+
+TEST_F(ServeTest, SignedPostIsAcceptedOnceThenCountedAsDuplicate) {
+  WagateProcess p(BaseEnv(data_.path()));
+  ASSERT_TRUE(p.started()) << p.ReadLog();
+  std::string body = TextMessageBody("wamid.IT-ONE");
+  HttpResult first = HttpRequest(p.port(), "POST", "/webhook", body, Signed(body));
+  ASSERT_EQ(first.status, 200) << first.body;
+  EXPECT_EQ(first.body, R"({"status":"ok","accepted":1,"duplicates":0,"quarantined":0})");
+  HttpResult second = HttpRequest(p.port(), "POST", "/webhook", body, Signed(body));
+  EXPECT_EQ(second.body, R"({"status":"ok","accepted":0,"duplicates":1,"quarantined":0})");
+
+  CommandResult inspect = RunWagate({"inspect", "msg:wamid.IT-ONE", "--json"}, BaseEnv(data_.path()));
+  EXPECT_EQ(inspect.exit_code, 0) << inspect.err;
+  boost::json::value record = boost::json::parse(inspect.out);
+  EXPECT_EQ(record.at("state").as_string(), "QUEUED");
+  EXPECT_EQ(record.at("kind").as_string(), "message");
+}
+
+TEST_F(ServeTest, KeepAliveServesSeveralRequestsOnOneConnection) {
+  WagateProcess p(BaseEnv(data_.path()));
+  ASSERT_TRUE(p.started()) << p.ReadLog();
+  std::vector<std::string> bodies;
+  std::vector<Env> headers;
+  for (int i = 0; i < 5; ++i) {
+    bodies.push_back(TextMessageBody("wamid.KA" + std::to_string(i)));
+    headers.push_back(Signed(bodies.back()));
+  }
+  std::vector<HttpResult> results = HttpRequestsOnOneConnection(p.port(), "/webhook", bodies, headers);
+  ASSERT_EQ(results.size(), 5u);
+  for (const HttpResult& r : results) EXPECT_EQ(Json(r).at("accepted").as_int64(), 1) << r.body;
+}
+
+TEST_F(ServeTest, ConcurrentIdenticalPostsAreAcceptedExactlyOnce) {
+  WagateProcess p(BaseEnv(data_.path()));
+  ASSERT_TRUE(p.started()) << p.ReadLog();
+  constexpr int kClients = 64;
+  std::string body = TextMessageBody("wamid.IT-RACE");
+  Env headers = Signed(body);
+  std::atomic<bool> go{false};
+  std::vector<HttpResult> results(kClients);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kClients; ++i) {
+    threads.emplace_back([&, i] {
+      while (!go.load()) std::this_thread::yield();
+      results[i] = HttpRequest(p.port(), "POST", "/webhook", body, headers);
+    });
+  }
+  go = true;
+  for (auto& t : threads) t.join();
+  int accepted = 0, duplicates = 0;
+  for (const HttpResult& r : results) {
+    ASSERT_EQ(r.status, 200) << r.error << r.body;
+    accepted += static_cast<int>(Json(r).at("accepted").as_int64());
+    duplicates += static_cast<int>(Json(r).at("duplicates").as_int64());
+  }
+  EXPECT_EQ(accepted, 1);
+  EXPECT_EQ(duplicates, kClients - 1);
+}
+
+TEST_F(ServeTest, WrongOrMissingSignatureIsRejectedAndNothingStored) {
+  WagateProcess p(BaseEnv(data_.path()));
+  ASSERT_TRUE(p.started()) << p.ReadLog();
+  std::string body = TextMessageBody("wamid.IT-FORGED");
+  HttpResult forged = HttpRequest(p.port(), "POST", "/webhook", body,
+                                  Env{{"X-Hub-Signature-256", whatsapp::SignatureHeader("guess", body)}});
+  EXPECT_EQ(forged.status, 401);
+  EXPECT_EQ(Json(forged).at("error").as_string(), "invalid_signature");
+  EXPECT_EQ(HttpRequest(p.port(), "POST", "/webhook", body).status, 401);
+  CommandResult inspect = RunWagate({"inspect", "msg:wamid.IT-FORGED", "--json"}, BaseEnv(data_.path()));
+  EXPECT_EQ(inspect.exit_code, 1);
+  EXPECT_EQ(boost::json::parse(inspect.out).at("state").as_string(), "ABSENT");
+}
+
+TEST_F(ServeTest, OversizeBodyIs413) {
+  Env env = BaseEnv(data_.path());
+  env["MAX_BODY_BYTES"] = "4096";
+  WagateProcess p(env);
+  ASSERT_TRUE(p.started()) << p.ReadLog();
+  std::string body = TextMessageBody("wamid.BIG", std::string(8000, 'x'));
+  HttpResult r = HttpRequest(p.port(), "POST", "/webhook", body, Signed(body));
+  EXPECT_EQ(r.status, 413) << r.error;
+  // A body under the limit still works on a new connection.
+  std::string small = TextMessageBody("wamid.SMALL");
+  EXPECT_EQ(HttpRequest(p.port(), "POST", "/webhook", small, Signed(small)).status, 200);
+}
+
+TEST_F(ServeTest, AuthenticMalformedPayloadIsQuarantinedWith200) {
+  WagateProcess p(BaseEnv(data_.path()));
+  ASSERT_TRUE(p.started()) << p.ReadLog();
+  std::string body = R"({"object":"whatsapp_business_account","entry":"not-an-array"})";
+  HttpResult r = HttpRequest(p.port(), "POST", "/webhook", body, Signed(body));
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, R"({"status":"ok","accepted":0,"duplicates":0,"quarantined":1})");
+}
+
+TEST_F(ServeTest, DevelopmentWithoutSecretRejectsMalformedPayloadWith400) {
+  Env env = BaseEnv(data_.path());
+  env.erase("WHATSAPP_APP_SECRET");
+  WagateProcess p(env);
+  ASSERT_TRUE(p.started()) << p.ReadLog();
+  HttpResult r = HttpRequest(p.port(), "POST", "/webhook", "{not json");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(Json(r).at("error").as_string(), "invalid_payload");
+  EXPECT_TRUE(Json(r).contains("detail"));
+}
+
+TEST_F(ServeTest, LowFreeDiskAnswers503WithRetryAfterAndStoresNothing) {
+  Env env = BaseEnv(data_.path());
+  env["MIN_FREE_DISK_MB"] = "1000000000";
+  WagateProcess p(env);
+  ASSERT_TRUE(p.started()) << p.ReadLog();
+  std::string body = TextMessageBody("wamid.NODISK");
+  HttpResult r = HttpRequest(p.port(), "POST", "/webhook", body, Signed(body));
+  EXPECT_EQ(r.status, 503);
+  EXPECT_FALSE(r.headers["retry-after"].empty());
+  EXPECT_EQ(RunWagate({"inspect", "msg:wamid.NODISK"}, env).exit_code, 1);
+}
+
+TEST_F(ServeTest, HealthEndpointsUseTheSeedKeys) {
+  WagateProcess p(BaseEnv(data_.path()));
+  ASSERT_TRUE(p.started()) << p.ReadLog();
+  HttpResult root = HttpRequest(p.port(), "GET", "/");
+  EXPECT_EQ(root.status, 200);
+  EXPECT_EQ(Json(root).at("service").as_string(), "wagate");
+  EXPECT_EQ(Json(root).at("backend").as_string(), "sqlite");
+  EXPECT_EQ(Json(root).at("environment").as_string(), "development");
+  EXPECT_TRUE(Json(root).contains("uptime_seconds"));
+
+  EXPECT_EQ(HttpRequest(p.port(), "GET", "/health").body, R"({"status":"healthy"})");
+
+  HttpResult detailed = HttpRequest(p.port(), "GET", "/health/detailed");
+  EXPECT_EQ(detailed.status, 200);
+  boost::json::object d = Json(detailed);
+  EXPECT_EQ(d.at("status").as_string(), "healthy");
+  EXPECT_EQ(d.at("components").at("sqlite").as_string(), "connected");
+  EXPECT_EQ(d.at("components").at("message_processor").as_string(), "stopped");
+  EXPECT_EQ(d.at("processor").at("status").as_string(), "stopped");
+  EXPECT_TRUE(d.at("processor").as_object().contains("id"));
+  for (const char* q : {"incoming", "outgoing", "analytics"}) {
+    for (const char* k : {"visible", "in_flight", "dlq", "oldest_age_seconds"}) {
+      EXPECT_TRUE(d.at("queues").at(q).as_object().contains(k)) << q << "." << k;
+    }
+  }
+  EXPECT_TRUE(d.at("alerts").is_array());
+  EXPECT_EQ(HttpRequest(p.port(), "GET", "/nope").status, 404);
+}
+
+TEST_F(ServeTest, SigtermDrainsThenExitsZero) {
+  Env env = BaseEnv(data_.path());
+  env["DRAIN_SECONDS"] = "2";
+  WagateProcess p(env);
+  ASSERT_TRUE(p.started()) << p.ReadLog();
+  p.Signal(SIGTERM);
+  // During the drain window /health says 503 while webhooks are still taken.
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  HttpResult health = HttpRequest(p.port(), "GET", "/health");
+  EXPECT_EQ(health.status, 503);
+  EXPECT_EQ(Json(health).at("reason").as_string(), "draining");
+  std::string body = TextMessageBody("wamid.DRAIN");
+  EXPECT_EQ(HttpRequest(p.port(), "POST", "/webhook", body, Signed(body)).status, 200);
+  EXPECT_EQ(p.Wait(std::chrono::seconds(30)), 0) << p.ReadLog();
+  EXPECT_EQ(RunWagate({"inspect", "msg:wamid.DRAIN"}, env).exit_code, 0);
+}
+
+TEST_F(ServeTest, AcknowledgedItemSurvivesSigkill) {
+  Env env = BaseEnv(data_.path());
+  for (int round = 0; round < 3; ++round) {
+    WagateProcess p(env);
+    ASSERT_TRUE(p.started()) << p.ReadLog();
+    std::string wamid = "wamid.KILL" + std::to_string(round);
+    std::string body = TextMessageBody(wamid);
+    HttpResult r = HttpRequest(p.port(), "POST", "/webhook", body, Signed(body));
+    ASSERT_EQ(r.status, 200);
+    p.Kill();  // SIGKILL immediately after the 200
+    CommandResult inspect = RunWagate({"inspect", "msg:" + wamid, "--json"}, env);
+    ASSERT_EQ(inspect.exit_code, 0) << inspect.out << inspect.err;
+    EXPECT_EQ(boost::json::parse(inspect.out).at("state").as_string(), "QUEUED");
+  }
+  // And a restarted service still knows them as duplicates.
+  WagateProcess p(env);
+  ASSERT_TRUE(p.started()) << p.ReadLog();
+  std::string body = TextMessageBody("wamid.KILL0");
+  EXPECT_EQ(Json(HttpRequest(p.port(), "POST", "/webhook", body, Signed(body))).at("duplicates").as_int64(), 1);
+}
+
+TEST(CliTest, InvalidConfigurationExitsTwoAndNamesEveryProblem) {
+  testing::TempDir dir;
+  CommandResult r = RunWagate({"serve"}, Env{{"WAGATE_DATA_DIR", dir.path()}, {"ENVIRONMENT", "production"}});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("WHATSAPP_APP_SECRET"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("WHATSAPP_VERIFY_TOKEN"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("HANDLER"), std::string::npos) << r.err;
+}
+
+TEST(CliTest, ProvisionCheckAndVersion) {
+  testing::TempDir dir;
+  Env env{{"WAGATE_DATA_DIR", dir.path() + "/data"}, {"MIN_FREE_DISK_MB", "1"}};
+  CommandResult before = RunWagate({"check", "--json"}, env);
+  EXPECT_EQ(before.exit_code, 1) << "no database yet";
+  EXPECT_FALSE(boost::json::parse(before.out).at("ok").as_bool());
+  EXPECT_EQ(RunWagate({"provision"}, env).exit_code, 0);
+  EXPECT_EQ(RunWagate({"provision"}, env).exit_code, 0) << "idempotent";
+  CommandResult after = RunWagate({"check", "--json"}, env);
+  EXPECT_EQ(after.exit_code, 0) << after.out;
+  boost::json::value doc = boost::json::parse(after.out);
+  EXPECT_TRUE(doc.at("ok").as_bool());
+  for (const auto& c : doc.at("checks").as_array()) {
+    EXPECT_TRUE(c.as_object().contains("name") && c.as_object().contains("result") &&
+                c.as_object().contains("detail"));
+  }
+  CommandResult human = RunWagate({"check"}, env);
+  EXPECT_NE(human.out.find("✅"), std::string::npos);
+  CommandResult version = RunWagate({"version"}, env);
+  EXPECT_EQ(version.exit_code, 0);
+  EXPECT_EQ(version.out.rfind("wagate ", 0), 0u);
+  EXPECT_EQ(RunWagate({"inspect"}, env).exit_code, 2) << "KEY is required";
+  EXPECT_EQ(RunWagate({"no-such-command"}, env).exit_code, 2);
+}
+
+}  // namespace
+}  // namespace wagate::integration
