@@ -26,6 +26,7 @@ bin="$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")"
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/wagate-bench-ingest.XXXXXX")"
 server_pid=""
+# shellcheck disable=SC2317  # invoked by the EXIT trap
 cleanup() {
   if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then kill -KILL "$server_pid" 2>/dev/null || true; fi
   rm -rf "$work"
@@ -66,7 +67,6 @@ for _ in $(seq 1 300); do
   if [[ -n "$port" ]] && [[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/health")" == 200 ]]; then
     break
   fi
-  port_ready=""
   sleep 0.1
 done
 [[ -n "$port" ]] || die "wagate serve did not write its port within 30 s"
@@ -79,10 +79,13 @@ extra=(${LOADTEST_ARGS:-})
 loadtest=("$bin" loadtest --url "$url" --connections "$connections" --duration "$duration" --secret "$secret" --json "${extra[@]}")
 display_command="wagate loadtest --url http://127.0.0.1:PORT/webhook --connections $connections --duration $duration --secret $secret --json${LOADTEST_ARGS:+ $LOADTEST_ARGS}"
 
+# GNU time, when installed, gives the load generator's own CPU time.
+timer=()
+[[ -x /usr/bin/time ]] && timer=(/usr/bin/time -f '%U %S' -o "$work/client.time")
+
 ticks_before="$(cpu_ticks "$server_pid")"
 loadtest_status=0
-/usr/bin/env time -f '%U %S' -o "$work/client.time" "${loadtest[@]}" >"$work/report.json" 2>"$work/loadtest.err" ||
-  loadtest_status=$?
+"${timer[@]}" "${loadtest[@]}" >"$work/report.json" 2>"$work/loadtest.err" || loadtest_status=$?
 ticks_after="$(cpu_ticks "$server_pid")"
 peak_rss_kb="$(awk '/^VmHWM:/ { print $2 }' "/proc/$server_pid/status")"
 
@@ -92,10 +95,11 @@ server_status=0
 wait "$server_pid" || server_status=$?
 server_pid=""
 
-jq -e '.completed' "$work/report.json" >/dev/null 2>&1 || {
+if ! jq -e 'type == "object" and has("completed")' "$work/report.json" >/dev/null 2>&1 ||
+  [[ ! -s "$work/report.json" ]]; then
   cat "$work/loadtest.err" >&2
   die "wagate loadtest produced no report (exit $loadtest_status)"
-}
+fi
 
 r() { jq -r "$1" "$work/report.json"; }
 completed="$(r .completed)"
@@ -104,8 +108,11 @@ p50="$(r .p50_ms)"
 p99="$(r .p99_ms)"
 clk_tck="$(getconf CLK_TCK)"
 cpu_us_per_req="$(awk -v t=$((ticks_after - ticks_before)) -v hz="$clk_tck" -v n="$completed" \
-  'BEGIN { printf "%.1f", n > 0 ? t / hz * 1e6 / n : 0 }')"
-client_us_per_req="$(awk -v n="$completed" '{ printf "%.1f", n > 0 ? ($1 + $2) * 1e6 / n : 0 }' "$work/client.time" 2>/dev/null || echo "?")"
+  'BEGIN { printf "%.1f", (n > 0 ? t / hz * 1e6 / n : 0) }')"
+# The last line of GNU time's output is "user system" (a failed command adds a line before it).
+client_us_per_req="$(tail -n 1 "$work/client.time" 2>/dev/null |
+  awk -v n="$completed" '{ printf "%.1f", (n > 0 ? ($1 + $2) * 1e6 / n : 0) }')"
+[[ -n "$client_us_per_req" ]] || client_us_per_req="?"
 peak_rss_mib="$(awk -v k="$peak_rss_kb" 'BEGIN { printf "%.1f", k / 1024 }')"
 statuses="$(r '.status_counts | to_entries | map("\(.key): \(.value)") | join(", ")')"
 errors="$(r .errors)"

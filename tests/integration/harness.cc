@@ -11,6 +11,8 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <gtest/gtest.h>
+
 #include <cctype>
 #include <fstream>
 #include <sstream>
@@ -117,7 +119,15 @@ WagateProcess::WagateProcess(Env env) {
   }
 }
 
-WagateProcess::~WagateProcess() { Kill(); }
+WagateProcess::~WagateProcess() {
+  Kill();
+  // A sanitizer report in the service fails the test that ran it, even when the report came
+  // too late to change an answer.
+  std::string log = ReadLog();
+  for (const char* marker : {"WARNING: ThreadSanitizer", "ERROR: AddressSanitizer", "runtime error:"}) {
+    if (log.find(marker) != std::string::npos) ADD_FAILURE() << "sanitizer report in wagate:\n" << log;
+  }
+}
 
 std::string WagateProcess::ReadLog() const { return ReadFile(log_path_); }
 

@@ -30,7 +30,10 @@ int main(int argc, char** argv) {
   inspect->add_flag("--json", flags.json, "Print one JSON document");
 
   CLI::App* loadtest = app.add_subcommand("loadtest", "Signed, WhatsApp-shaped load against a running service");
-  loadtest->prefix_command();  // its flags are parsed by the load generator
+  // Its flags, --help included, are parsed by the load generator.
+  loadtest->prefix_command();
+  loadtest->fallthrough(false);
+  loadtest->set_help_flag();
 
   CLI::App* version = app.add_subcommand("version", "Print version and build info");
   version->add_flag("--json", flags.json, "Print one JSON document");

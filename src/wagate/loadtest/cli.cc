@@ -34,32 +34,40 @@ std::string SecretFromEnvironment() {
 int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   Options options;
   bool json = false;
-  CLI::App app("Signed, WhatsApp-shaped load against POST /webhook, with duplicate and concurrent-duplicate "
-               "injection. Prints throughput, latency percentiles and status counts.",
-               "wagate loadtest");
+  CLI::App app(
+      "Signed, WhatsApp-shaped load against POST /webhook, with duplicate and concurrent-duplicate "
+      "injection. Prints throughput, latency percentiles and status counts.",
+      "wagate loadtest");
   app.add_option("--url", options.url, "Webhook URL (http only)")->capture_default_str();
-  app.add_option("--rate", options.rate, "Requests per second over all connections; 0 = as fast as possible")
+  app.add_option("--rate", options.rate,
+                 "Requests per second over all connections; 0 = as fast as possible")
       ->capture_default_str();
   app.add_option("--duration", options.duration_seconds, "Seconds to run; 0 = until --requests")
       ->capture_default_str();
   app.add_option("--requests", options.requests, "Stop after this many requests; 0 = no limit")
       ->capture_default_str();
-  app.add_option("--connections", options.connections, "Keep-alive connections")->capture_default_str();
+  app.add_option("--connections", options.connections, "Keep-alive connections")
+      ->capture_default_str();
   app.add_option("--threads", options.threads, "Client I/O threads")->capture_default_str();
   app.add_option("--duplicates", options.duplicates,
                  "Fraction of requests that resend an already acknowledged body, byte for byte")
       ->capture_default_str();
-  app.add_option("--concurrent-duplicates", options.concurrent_duplicates,
-                 "Fraction of requests sent as copies of one fresh body on several connections at once")
+  app.add_option(
+         "--concurrent-duplicates", options.concurrent_duplicates,
+         "Fraction of requests sent as copies of one fresh body on several connections at once")
       ->capture_default_str();
   app.add_option("--fanout", options.concurrent_fanout, "Connections per concurrent duplicate")
       ->capture_default_str();
-  app.add_option("--items", options.items_per_request, "Messages per request (1..1000)")->capture_default_str();
-  app.add_option("--secret", options.secret,
-                 "App secret to sign with (default: first of WHATSAPP_APP_SECRET; none = unsigned)");
-  app.add_option("--timeout", options.timeout_seconds, "Seconds before an unanswered request counts as an error")
+  app.add_option("--items", options.items_per_request, "Messages per request (1..1000)")
       ->capture_default_str();
-  app.add_option("--seed", options.seed, "Seeds which requests are duplicates; 0 = random")->capture_default_str();
+  app.add_option(
+      "--secret", options.secret,
+      "App secret to sign with (default: first of WHATSAPP_APP_SECRET; none = unsigned)");
+  app.add_option("--timeout", options.timeout_seconds,
+                 "Seconds before an unanswered request counts as an error")
+      ->capture_default_str();
+  app.add_option("--seed", options.seed, "Seeds which requests are duplicates; 0 = random")
+      ->capture_default_str();
   app.add_flag("--json", json, "Print one JSON document (docs/schemas/loadtest.json)");
 
   // CLI11 reports parse errors and --help by throwing; this is the boundary that catches them.
@@ -91,7 +99,8 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
     return kExitFailed;
   }
   if (failed > 0) {
-    err << "wagate loadtest: " << failed << " requests failed (non-2xx status or transport error)\n";
+    err << "wagate loadtest: " << failed
+        << " requests failed (non-2xx status or transport error)\n";
     return kExitFailed;
   }
   return kExitOk;

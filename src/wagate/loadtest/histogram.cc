@@ -16,7 +16,8 @@ size_t LatencyHistogram::IndexOf(uint64_t v) {
   if (width <= kSubBits) return static_cast<size_t>(v);
   const int shift = width - kSubBits;
   const uint64_t mantissa = v >> shift;
-  return (size_t{1} << kSubBits) + static_cast<size_t>(shift - 1) * kHalf + static_cast<size_t>(mantissa - kHalf);
+  return (size_t{1} << kSubBits) + static_cast<size_t>(shift - 1) * kHalf +
+         static_cast<size_t>(mantissa - kHalf);
 }
 
 uint64_t LatencyHistogram::UpperBound(size_t index) {
@@ -44,7 +45,8 @@ void LatencyHistogram::Merge(const LatencyHistogram& other) {
 uint64_t LatencyHistogram::Percentile(double quantile) const {
   if (count_ == 0) return 0;
   const double q = std::clamp(quantile, 0.0, 1.0);
-  const uint64_t rank = std::max<uint64_t>(1, static_cast<uint64_t>(std::ceil(q * static_cast<double>(count_))));
+  const uint64_t rank =
+      std::max<uint64_t>(1, static_cast<uint64_t>(std::ceil(q * static_cast<double>(count_))));
   uint64_t seen = 0;
   for (size_t i = 0; i < kBuckets; ++i) {
     seen += buckets_[i];

@@ -30,7 +30,8 @@ class LatencyHistogram {
 
  private:
   static constexpr int kSubBits = 7;  // 128 exact values, then 64 sub-buckets per power of two
-  static constexpr size_t kBuckets = (size_t{1} << kSubBits) + (64 - kSubBits) * (size_t{1} << (kSubBits - 1));
+  static constexpr size_t kBuckets =
+      (size_t{1} << kSubBits) + (64 - kSubBits) * (size_t{1} << (kSubBits - 1));
 
   static size_t IndexOf(uint64_t v);
   static uint64_t UpperBound(size_t index);

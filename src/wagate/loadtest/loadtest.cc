@@ -34,7 +34,8 @@ StatusOr<std::vector<boost::asio::ip::tcp::endpoint>> Resolve(const Target& targ
   boost::system::error_code ec;
   const auto results = resolver.resolve(target.host, target.port, ec);
   if (ec || results.empty()) {
-    return UnavailableError("cannot resolve " + target.host + ":" + target.port + ": " + ec.message());
+    return UnavailableError("cannot resolve " + target.host + ":" + target.port + ": " +
+                            ec.message());
   }
   std::vector<boost::asio::ip::tcp::endpoint> endpoints;
   for (const auto& entry : results) endpoints.push_back(entry.endpoint());
@@ -48,7 +49,8 @@ void AddTo(Report& report, const WorkerStats& stats) {
   report.completed += stats.completed;
   report.ok_2xx += stats.ok_2xx;
   for (size_t code = 0; code < stats.by_status.size(); ++code) {
-    if (stats.by_status[code] > 0) report.status_counts[static_cast<int>(code)] += stats.by_status[code];
+    if (stats.by_status[code] > 0)
+      report.status_counts[static_cast<int>(code)] += stats.by_status[code];
   }
   static constexpr const char* kErrorNames[] = {"connect", "write", "read", "timeout"};
   static_assert(std::size(kErrorNames) == static_cast<size_t>(ErrorKind::kCount));
@@ -80,7 +82,8 @@ Status Validate(const Options& o) {
   if (o.threads < 1 || o.threads > o.connections) {
     return InvalidArgumentError("--threads must be between 1 and --connections");
   }
-  if (!IsFraction(o.duplicates)) return InvalidArgumentError("--duplicates must be between 0 and 1");
+  if (!IsFraction(o.duplicates))
+    return InvalidArgumentError("--duplicates must be between 0 and 1");
   if (!IsFraction(o.concurrent_duplicates)) {
     return InvalidArgumentError("--concurrent-duplicates must be between 0 and 1");
   }
@@ -131,10 +134,13 @@ StatusOr<Report> Run(const Options& options) {
     std::vector<std::jthread> threads;
     for (int i = 0; i < options.threads; ++i) {
       WorkerPlan plan;
-      plan.connections = options.connections / options.threads + (i < options.connections % options.threads ? 1 : 0);
+      plan.connections = options.connections / options.threads +
+                         (i < options.connections % options.threads ? 1 : 0);
       plan.rate = options.rate / options.threads;
       plan.seed = seed + static_cast<uint64_t>(i);
-      threads.emplace_back([&context, &stats, plan, i] { stats[static_cast<size_t>(i)] = RunWorker(context, plan); });
+      threads.emplace_back([&context, &stats, plan, i] {
+        stats[static_cast<size_t>(i)] = RunWorker(context, plan);
+      });
     }
   }  // joins
   const SteadyTime end = SystemClock::Instance().Steady();
@@ -152,7 +158,8 @@ StatusOr<Report> Run(const Options& options) {
   // the rate, and a run with no answers lasts until it stopped.
   const SteadyTime finish = report.completed > 0 ? last_answer : end;
   report.seconds = std::chrono::duration<double>(finish - start).count();
-  report.req_per_sec = report.seconds > 0 ? static_cast<double>(report.completed) / report.seconds : 0;
+  report.req_per_sec =
+      report.seconds > 0 ? static_cast<double>(report.completed) / report.seconds : 0;
   report.mean_ms = latency.mean() / 1e6;
   report.p50_ms = Millis(latency.Percentile(0.50));
   report.p90_ms = Millis(latency.Percentile(0.90));

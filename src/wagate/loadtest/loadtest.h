@@ -31,19 +31,19 @@ namespace wagate::loadtest {
 
 struct Options {
   std::string url = "http://127.0.0.1:8080/webhook";
-  double rate = 0;                  // requests per second over all connections; 0 = closed loop
-  double duration_seconds = 10;     // 0 = no time limit (then `requests` must be set)
-  uint64_t requests = 0;            // stop after this many requests; 0 = no limit
+  double rate = 0;               // requests per second over all connections; 0 = closed loop
+  double duration_seconds = 10;  // 0 = no time limit (then `requests` must be set)
+  uint64_t requests = 0;         // stop after this many requests; 0 = no limit
   int connections = 32;
-  int threads = 1;                  // I/O threads; connections are dealt out round-robin
-  double duplicates = 0;            // fraction of requests that resend an acknowledged body
-  double concurrent_duplicates = 0; // fraction of requests sent as concurrent copies
-  int concurrent_fanout = 4;        // copies per concurrent group (capped at a thread's connections)
-  int items_per_request = 1;        // messages per body
-  std::string secret;               // app secret to sign with; empty = unsigned
+  int threads = 1;                   // I/O threads; connections are shared out evenly
+  double duplicates = 0;             // fraction of requests that resend an acknowledged body
+  double concurrent_duplicates = 0;  // fraction of requests sent as concurrent copies
+  int concurrent_fanout = 4;  // copies per concurrent group (capped at a thread's connections)
+  int items_per_request = 1;  // messages per body
+  std::string secret;         // app secret to sign with; empty = unsigned
   std::string id_prefix = "wamid.lt";
-  double timeout_seconds = 10;      // a request unanswered this long counts as an error
-  uint64_t seed = 0;                // seeds which requests are duplicates; 0 = random
+  double timeout_seconds = 10;  // a request unanswered this long counts as an error
+  uint64_t seed = 0;            // seeds which requests are duplicates; 0 = random
 };
 
 // InvalidArgument naming the first option that is out of range.
@@ -52,11 +52,11 @@ Status Validate(const Options& options);
 struct Report {
   Options options;  // as run (the secret is never printed)
 
-  uint64_t sent = 0;             // requests written, duplicates included
-  uint64_t completed = 0;        // answers received, whatever their status
+  uint64_t sent = 0;       // requests written, duplicates included
+  uint64_t completed = 0;  // answers received, whatever their status
   uint64_t ok_2xx = 0;
   std::map<int, uint64_t> status_counts;  // by HTTP status code
-  uint64_t errors = 0;           // connect failures, resets, timeouts, unparsable answers
+  uint64_t errors = 0;                    // connect failures, resets, timeouts, unparsable answers
   std::map<std::string, uint64_t> error_counts;  // "connect" | "write" | "read" | "timeout"
 
   // Item counts summed from the 200 answers' bodies.
@@ -65,13 +65,13 @@ struct Report {
   uint64_t quarantined = 0;
 
   // What was injected.
-  uint64_t unique_ids_sent = 0;       // distinct wamids sent
-  uint64_t resent = 0;                // requests that resent an acknowledged body
-  uint64_t concurrent_groups = 0;     // fresh bodies sent on several connections at once
-  uint64_t concurrent_requests = 0;   // requests that were part of such a group
+  uint64_t unique_ids_sent = 0;      // distinct wamids sent
+  uint64_t resent = 0;               // requests that resent an acknowledged body
+  uint64_t concurrent_groups = 0;    // fresh bodies sent on several connections at once
+  uint64_t concurrent_requests = 0;  // requests that were part of such a group
 
-  double seconds = 0;                 // from the start to the last answer
-  double req_per_sec = 0;             // completed / seconds
+  double seconds = 0;      // from the start to the last answer
+  double req_per_sec = 0;  // completed / seconds
   double mean_ms = 0;
   double p50_ms = 0;
   double p90_ms = 0;

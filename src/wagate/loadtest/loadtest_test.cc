@@ -11,9 +11,12 @@
 #include <boost/beast/http/write.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -59,7 +62,9 @@ class FakeGateway {
     for (auto& thread : threads_) thread.join();
   }
 
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port()) + "/webhook"; }
+  std::string url() const {
+    return "http://127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port()) + "/webhook";
+  }
   Seen seen() {
     std::lock_guard lock(mu_);
     return seen_;
@@ -96,7 +101,8 @@ class FakeGateway {
     socket.shutdown(tcp::socket::shutdown_both, ignored);
   }
 
-  std::string Admit(const http::request<http::string_body>& request, http::response<http::string_body>* response) {
+  std::string Admit(const http::request<http::string_body>& request,
+                    http::response<http::string_body>* response) {
     const auto signature = request["X-Hub-Signature-256"];
     std::lock_guard lock(mu_);
     ++seen_.requests;
@@ -110,7 +116,8 @@ class FakeGateway {
     }
     uint64_t accepted = 0, duplicates = 0;
     const boost::json::value doc = boost::json::parse(request.body());
-    for (const auto& message : doc.at("entry").at(0).at("changes").at(0).at("value").at("messages").as_array()) {
+    for (const auto& message :
+         doc.at("entry").at(0).at("changes").at(0).at("value").at("messages").as_array()) {
       int& times = seen_.ids[std::string(message.at("id").as_string())];
       ++(times == 0 ? accepted : duplicates);
       ++times;
@@ -332,8 +339,8 @@ TEST(LoadtestTest, ValidateNamesTheBadOption) {
 TEST(RunCliTest, PrintsJsonAndExitsZeroWhenEveryRequestSucceeded) {
   FakeGateway gateway("s3cret");
   std::ostringstream out, err;
-  const int code = RunCli({"--url", gateway.url(), "--requests", "30", "--connections", "3", "--secret", "s3cret",
-                           "--duplicates", "0.2", "--json"},
+  const int code = RunCli({"--url", gateway.url(), "--requests", "30", "--connections", "3",
+                           "--secret", "s3cret", "--duplicates", "0.2", "--json"},
                           out, err);
   EXPECT_EQ(code, 0) << err.str();
   const boost::json::value doc = boost::json::parse(out.str());
@@ -343,9 +350,42 @@ TEST(RunCliTest, PrintsJsonAndExitsZeroWhenEveryRequestSucceeded) {
   EXPECT_EQ(doc.at("options").at("signed"), true);
   EXPECT_EQ(doc.at("options").at("mode"), "closed");
   EXPECT_EQ(doc.at("accepted").as_int64() + doc.at("duplicates").as_int64(), 30);
-  for (const char* key : {"p50_ms", "p90_ms", "p99_ms", "p999_ms", "max_ms", "req_per_sec", "seconds"}) {
+  for (const char* key :
+       {"p50_ms", "p90_ms", "p99_ms", "p999_ms", "max_ms", "req_per_sec", "seconds"}) {
     EXPECT_TRUE(doc.at(key).is_number()) << key;
   }
+}
+
+std::set<std::string> Keys(const boost::json::object& object) {
+  std::set<std::string> keys;
+  for (const auto& [key, value] : object) keys.emplace(key);
+  return keys;
+}
+
+std::set<std::string> Strings(const boost::json::array& array) {
+  std::set<std::string> strings;
+  for (const auto& value : array) strings.emplace(value.as_string());
+  return strings;
+}
+
+TEST(ReportToJsonTest, MatchesItsSchema) {
+  std::ifstream file(WAGATE_SCHEMA_DIR "/loadtest.json");
+  ASSERT_TRUE(file) << "cannot read " WAGATE_SCHEMA_DIR "/loadtest.json";
+  const boost::json::value schema =
+      boost::json::parse(std::string(std::istreambuf_iterator<char>(file), {}));
+  Report report;
+  report.status_counts[200] = 7;
+  report.error_counts["timeout"] = 1;
+  const boost::json::value doc = boost::json::parse(ReportToJson(report));
+
+  // Every property is required and no other is allowed, so the key sets must be equal.
+  EXPECT_EQ(Keys(doc.as_object()), Strings(schema.at("required").as_array()));
+  EXPECT_EQ(Keys(doc.as_object()), Keys(schema.at("properties").as_object()));
+  const auto& options = schema.at("properties").at("options");
+  EXPECT_EQ(Keys(doc.at("options").as_object()), Strings(options.at("required").as_array()));
+  EXPECT_EQ(Keys(doc.at("options").as_object()), Keys(options.at("properties").as_object()));
+  EXPECT_EQ(doc.at("status_counts").at("200"), 7);
+  EXPECT_EQ(doc.at("error_counts").at("timeout"), 1);
 }
 
 TEST(RunCliTest, ReadsTheSecretFromTheEnvironmentAndExitsOneOnFailures) {

@@ -9,7 +9,9 @@ namespace wagate::loadtest {
 namespace {
 
 // Rounds to microseconds, so the JSON carries no false precision.
-double RoundMs(double ms) { return static_cast<double>(static_cast<int64_t>(ms * 1000 + 0.5)) / 1000; }
+double RoundMs(double ms) {
+  return static_cast<double>(static_cast<int64_t>(ms * 1000 + 0.5)) / 1000;
+}
 
 std::string Format(const char* format, double value) {
   char text[64];
@@ -70,25 +72,30 @@ std::string ReportToJson(const Report& r) {
 std::string ReportToText(const Report& r) {
   const Options& o = r.options;
   std::string text = "wagate loadtest  " + o.url + "\n";
-  text += "  load        " + std::to_string(o.connections) + " connections on " + std::to_string(o.threads) +
-          (o.threads == 1 ? " thread, " : " threads, ") +
-          (o.rate > 0 ? "open loop at " + Format("%.0f", o.rate) + " req/s" : std::string("closed loop")) +
+  text += "  load        " + std::to_string(o.connections) + " connections on " +
+          std::to_string(o.threads) + (o.threads == 1 ? " thread, " : " threads, ") +
+          (o.rate > 0 ? "open loop at " + Format("%.0f", o.rate) + " req/s"
+                      : std::string("closed loop")) +
           (o.secret.empty() ? ", unsigned" : ", signed") + "\n";
-  text += "  requests    " + std::to_string(r.sent) + " sent, " + std::to_string(r.completed) + " answered in " +
-          Format("%.2f", r.seconds) + " s = " + Format("%.1f", r.req_per_sec) + " req/s\n";
-  text += "  latency     p50 " + Format("%.3f", r.p50_ms) + " ms  p90 " + Format("%.3f", r.p90_ms) + " ms  p99 " +
-          Format("%.3f", r.p99_ms) + " ms  p99.9 " + Format("%.3f", r.p999_ms) + " ms  max " +
-          Format("%.3f", r.max_ms) + " ms  (from " + (o.rate > 0 ? "schedule" : "send") + ")\n";
+  text += "  requests    " + std::to_string(r.sent) + " sent, " + std::to_string(r.completed) +
+          " answered in " + Format("%.2f", r.seconds) + " s = " + Format("%.1f", r.req_per_sec) +
+          " req/s\n";
+  text += "  latency     p50 " + Format("%.3f", r.p50_ms) + " ms  p90 " + Format("%.3f", r.p90_ms) +
+          " ms  p99 " + Format("%.3f", r.p99_ms) + " ms  p99.9 " + Format("%.3f", r.p999_ms) +
+          " ms  max " + Format("%.3f", r.max_ms) + " ms  (from " +
+          (o.rate > 0 ? "schedule" : "send") + ")\n";
   text += "  status     ";
-  for (const auto& [code, count] : r.status_counts) text += " " + std::to_string(code) + ": " + std::to_string(count);
+  for (const auto& [code, count] : r.status_counts)
+    text += " " + std::to_string(code) + ": " + std::to_string(count);
   if (r.status_counts.empty()) text += " none";
   text += "\n  errors      " + std::to_string(r.errors);
-  for (const auto& [kind, count] : r.error_counts) text += "  " + kind + ": " + std::to_string(count);
-  text += "\n  items       accepted " + std::to_string(r.accepted) + "  duplicates " + std::to_string(r.duplicates) +
-          "  quarantined " + std::to_string(r.quarantined) + "\n";
-  text += "  injected    " + std::to_string(r.unique_ids_sent) + " unique ids, " + std::to_string(r.resent) +
-          " resent requests, " + std::to_string(r.concurrent_groups) + " concurrent groups (" +
-          std::to_string(r.concurrent_requests) + " requests)\n";
+  for (const auto& [kind, count] : r.error_counts)
+    text += "  " + kind + ": " + std::to_string(count);
+  text += "\n  items       accepted " + std::to_string(r.accepted) + "  duplicates " +
+          std::to_string(r.duplicates) + "  quarantined " + std::to_string(r.quarantined) + "\n";
+  text += "  injected    " + std::to_string(r.unique_ids_sent) + " unique ids, " +
+          std::to_string(r.resent) + " resent requests, " + std::to_string(r.concurrent_groups) +
+          " concurrent groups (" + std::to_string(r.concurrent_requests) + " requests)\n";
   return text;
 }
 

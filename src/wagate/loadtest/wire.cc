@@ -22,7 +22,8 @@ constexpr uint64_t kFirstUser = 5215500000000;  // a Mexican mobile number range
 
 // Skips JSON whitespace from `pos`.
 size_t SkipSpace(std::string_view s, size_t pos) {
-  while (pos < s.size() && (s[pos] == ' ' || s[pos] == '\t' || s[pos] == '\n' || s[pos] == '\r')) ++pos;
+  while (pos < s.size() && (s[pos] == ' ' || s[pos] == '\t' || s[pos] == '\n' || s[pos] == '\r'))
+    ++pos;
   return pos;
 }
 
@@ -57,7 +58,8 @@ StatusOr<Target> ParseTarget(std::string_view url) {
   return target;
 }
 
-RequestFactory::RequestFactory(const Target& target, RequestShape shape) : shape_(std::move(shape)) {
+RequestFactory::RequestFactory(const Target& target, RequestShape shape)
+    : shape_(std::move(shape)) {
   head_ = "POST " + target.path + " HTTP/1.1\r\nHost: " + target.host_header +
           "\r\nUser-Agent: wagate-loadtest\r\nContent-Type: application/json\r\n";
 }
@@ -65,7 +67,8 @@ RequestFactory::RequestFactory(const Target& target, RequestShape shape) : shape
 void RequestFactory::AppendBody(uint64_t first_id, std::string* body) const {
   const uint64_t user = kFirstUser + first_id % kUsers;
   body->append(
-      R"({"object":"whatsapp_business_account","entry":[{"id":"301234567890123","changes":[{"field":"messages","value":{)"
+      R"({"object":"whatsapp_business_account",)"
+      R"("entry":[{"id":"301234567890123","changes":[{"field":"messages","value":{)"
       R"("messaging_product":"whatsapp",)"
       R"("metadata":{"display_phone_number":"15551230000","phone_number_id":"112233445566778"},)"
       R"("contacts":[{"profile":{"name":"Maria Lopez"},"wa_id":")");

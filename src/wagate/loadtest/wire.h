@@ -33,11 +33,11 @@ struct Target {
 StatusOr<Target> ParseTarget(std::string_view url);
 
 struct RequestShape {
-  int items_per_request = 1;    // messages per body, >= 1
-  std::string secret;           // empty: no signature header
-  std::string id_prefix;        // wamid prefix
-  std::string run_tag;          // distinguishes this run's wamids from every other run's
-  int64_t unix_seconds = 0;     // the messages' "timestamp"
+  int items_per_request = 1;  // messages per body, >= 1
+  std::string secret;         // empty: no signature header
+  std::string id_prefix;      // wamid prefix
+  std::string run_tag;        // distinguishes this run's wamids from every other run's
+  int64_t unix_seconds = 0;   // the messages' "timestamp"
 };
 
 class RequestFactory {

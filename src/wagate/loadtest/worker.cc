@@ -24,8 +24,8 @@ using tcp = asio::ip::tcp;
 using std::chrono::steady_clock;
 using ErrorCode = boost::system::error_code;
 
-constexpr size_t kRingSize = 1024;          // acknowledged requests kept for resending
-constexpr size_t kKeptAnswerBytes = 4096;   // the counts sit in the first few dozen bytes
+constexpr size_t kRingSize = 1024;         // acknowledged requests kept for resending
+constexpr size_t kKeptAnswerBytes = 4096;  // the counts sit in the first few dozen bytes
 constexpr uint64_t kMaxAnswerBytes = 1 << 20;
 constexpr auto kConnectBackoff = std::chrono::milliseconds(100);
 constexpr auto kWatchdogPeriod = std::chrono::milliseconds(100);
@@ -38,7 +38,8 @@ class AnswerParser final : public http::basic_parser<false> {
   int status() const { return status_; }
 
  private:
-  void on_request_impl(http::verb, beast::string_view, beast::string_view, int, ErrorCode&) override {}
+  void on_request_impl(http::verb, beast::string_view, beast::string_view, int,
+                       ErrorCode&) override {}
   void on_response_impl(int code, beast::string_view, int, ErrorCode&) override { status_ = code; }
   void on_field_impl(http::field, beast::string_view, beast::string_view, ErrorCode&) override {}
   void on_header_impl(ErrorCode&) override {}
@@ -123,8 +124,8 @@ class Worker {
   Step Prepare(Connection& c);
   void CountSent(RequestKind kind);
   void CountError(ErrorKind kind) { ++stats_.errors[static_cast<size_t>(kind)]; }
-  void RecordAnswer(int status, std::string_view body, SteadyTime now, SteadyTime due, RequestKind kind,
-                    const std::string& request);
+  void RecordAnswer(int status, std::string_view body, SteadyTime now, SteadyTime due,
+                    RequestKind kind, const std::string& request);
   void ConnectionFinished();
 
  private:
@@ -152,7 +153,7 @@ class Worker {
   std::vector<std::string> ring_;  // acknowledged fresh requests
   size_t ring_next_ = 0;
   std::string group_request_;
-  std::vector<Connection*> group_;     // parked members of the open group
+  std::vector<Connection*> group_;  // parked members of the open group
   std::vector<Connection*> launching_;
 
   WorkerStats stats_;
@@ -194,9 +195,12 @@ void Connection::Next() {
 
 void Connection::Prepare() {
   switch (worker_.Prepare(*this)) {
-    case Step::kSend: return Send();
-    case Step::kParked: return;
-    case Step::kStop: return Finish();
+    case Step::kSend:
+      return Send();
+    case Step::kParked:
+      return;
+    case Step::kStop:
+      return Finish();
   }
 }
 
@@ -281,7 +285,8 @@ Worker::Worker(const WorkerContext& context, const WorkerPlan& plan)
 }
 
 WorkerStats Worker::Run() {
-  for (int i = 0; i < plan_.connections; ++i) connections_.push_back(std::make_unique<Connection>(*this, io_));
+  for (int i = 0; i < plan_.connections; ++i)
+    connections_.push_back(std::make_unique<Connection>(*this, io_));
   for (auto& c : connections_) c->Connect();
   if (context_.deadline != SteadyTime::max()) {
     deadline_timer_.expires_at(context_.deadline);
@@ -354,15 +359,24 @@ void Worker::CountSent(RequestKind kind) {
   ++stats_.sent;
   const auto items = static_cast<uint64_t>(context_.factory.items_per_request());
   switch (kind) {
-    case RequestKind::kFresh: stats_.unique_ids_sent += items; break;
-    case RequestKind::kResend: ++stats_.resent; break;
-    case RequestKind::kGroupLead: stats_.unique_ids_sent += items; ++stats_.concurrent_requests; break;
-    case RequestKind::kGroupCopy: ++stats_.concurrent_requests; break;
+    case RequestKind::kFresh:
+      stats_.unique_ids_sent += items;
+      break;
+    case RequestKind::kResend:
+      ++stats_.resent;
+      break;
+    case RequestKind::kGroupLead:
+      stats_.unique_ids_sent += items;
+      ++stats_.concurrent_requests;
+      break;
+    case RequestKind::kGroupCopy:
+      ++stats_.concurrent_requests;
+      break;
   }
 }
 
-void Worker::RecordAnswer(int status, std::string_view body, SteadyTime now, SteadyTime due, RequestKind kind,
-                          const std::string& request) {
+void Worker::RecordAnswer(int status, std::string_view body, SteadyTime now, SteadyTime due,
+                          RequestKind kind, const std::string& request) {
   ++stats_.completed;
   stats_.last_answer = now;
   stats_.latency.Record(static_cast<uint64_t>(std::chrono::nanoseconds(now - due).count()));

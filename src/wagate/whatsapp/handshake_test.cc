@@ -54,8 +54,7 @@ TEST(VerifyHandshakeTest, TokenIsCheckedBeforeTheChallenge) {
 TEST(VerifyHandshakeTest, BadRequestForAMissingOrEmptyChallenge) {
   EXPECT_EQ(CodeOf(VerifyHandshake(kToken, "subscribe", kToken, std::nullopt)),
             StatusCode::kInvalidArgument);
-  EXPECT_EQ(CodeOf(VerifyHandshake(kToken, "subscribe", kToken, "")),
-            StatusCode::kInvalidArgument);
+  EXPECT_EQ(CodeOf(VerifyHandshake(kToken, "subscribe", kToken, "")), StatusCode::kInvalidArgument);
 }
 
 TEST(VerifyHandshakeTest, ChallengeOf256BytesIsTheLongestAccepted) {
@@ -70,9 +69,11 @@ TEST(VerifyHandshakeTest, ChallengeOf256BytesIsTheLongestAccepted) {
 TEST(VerifyHandshakeTest, ChallengeMustBePrintableAscii) {
   // Printable is 0x20 (space) through 0x7E ('~').
   EXPECT_TRUE(VerifyHandshake(kToken, "subscribe", kToken, " !azAZ09~").ok());
-  for (const std::string& bad : {std::string("12\n34"), std::string("12\t34"),
-                                 std::string("12\r"), std::string("1\x7f"),
-                                 std::string("caf\u00e9"), std::string("1\0" "2", 3),
+  for (const std::string& bad : {std::string("12\n34"), std::string("12\t34"), std::string("12\r"),
+                                 std::string("1\x7f"), std::string("caf\u00e9"),
+                                 std::string("1\0"
+                                             "2",
+                                             3),
                                  std::string("\x1f")}) {
     EXPECT_EQ(CodeOf(VerifyHandshake(kToken, "subscribe", kToken, bad)),
               StatusCode::kInvalidArgument)

@@ -23,13 +23,12 @@ constexpr std::string_view kControlEscapes[32] = {
     "\\u0010", "\\u0011", "\\u0012", "\\u0013", "\\u0014", "\\u0015", "\\u0016", "\\u0017",
     "\\u0018", "\\u0019", "\\u001a", "\\u001b", "\\u001c", "\\u001d", "\\u001e", "\\u001f"};
 
-bool NeedsEscape(char c) {
-  return static_cast<unsigned char>(c) < 0x20 || c == '"' || c == '\\';
-}
+bool NeedsEscape(char c) { return static_cast<unsigned char>(c) < 0x20 || c == '"' || c == '\\'; }
 
 // The length of the prefix of `s` that needs no escaping. Strings are mostly plain text, so this
-// tests eight bytes at a time (bit tricks from "Bit Twiddling Hacks": a byte of x is zero iff
-// the high bit of (x - 0x01) & ~x is set in that byte; below 0x20 likewise with 0x20).
+// tests eight bytes at a time ("Bit Twiddling Hacks": a word x has a byte below n, for n <= 0x80,
+// iff (x - n * 0x01..01) & ~x & 0x80..80 is non-zero; a byte equal to c iff x ^ c * 0x01..01 has
+// a byte below 1). A hit may be a false positive in a later byte; the byte loop then decides.
 size_t PlainPrefixLength(std::string_view s) {
   constexpr uint64_t kOnes = 0x0101010101010101;
   constexpr uint64_t kHighs = 0x8080808080808080;
@@ -39,8 +38,8 @@ size_t PlainPrefixLength(std::string_view s) {
     std::memcpy(&x, s.data() + i, 8);
     const uint64_t quote = x ^ (kOnes * '"');
     const uint64_t backslash = x ^ (kOnes * '\\');
-    const uint64_t special = ((x - kOnes * 0x20) & ~x) | ((quote - kOnes) & ~quote) |
-                             ((backslash - kOnes) & ~backslash);
+    const uint64_t special =
+        ((x - kOnes * 0x20) & ~x) | ((quote - kOnes) & ~quote) | ((backslash - kOnes) & ~backslash);
     if ((special & kHighs) != 0) break;
   }
   while (i < s.size() && !NeedsEscape(s[i])) ++i;
@@ -101,15 +100,9 @@ void AppendObject(simdjson::dom::object object, Form form, std::string* out) {
 
 void AppendValue(element value, Form form, std::string* out) {
   switch (value.type()) {
-    case element_type::OBJECT:
-      AppendObject(value.get_object().value_unsafe(), form, out);
-      return;
-    case element_type::ARRAY:
-      AppendArray(value.get_array().value_unsafe(), form, out);
-      return;
-    case element_type::STRING:
-      AppendJsonString(value.get_string().value_unsafe(), out);
-      return;
+    case element_type::OBJECT: AppendObject(value.get_object().value_unsafe(), form, out); return;
+    case element_type::ARRAY: AppendArray(value.get_array().value_unsafe(), form, out); return;
+    case element_type::STRING: AppendJsonString(value.get_string().value_unsafe(), out); return;
     case element_type::INT64: {
       int64_t v = value.get_int64().value_unsafe();
       if (form == Form::kCanonical) {
@@ -128,15 +121,20 @@ void AppendValue(element value, Form form, std::string* out) {
       }
       return;
     }
-    case element_type::DOUBLE:
+    case element_type::DOUBLE: {
+      const size_t start = out->size();
       AppendJsNumber(value.get_double().value_unsafe(), out);
+      // The compact form keeps a double a double for every reader: printed as an integer, 1e20
+      // would be a literal that no 64-bit integer holds, which some parsers reject.
+      if (form == Form::kCompact && out->find_first_of(".e", start) == std::string::npos) {
+        out->append(".0");
+      }
       return;
+    }
     case element_type::BOOL:
       out->append(value.get_bool().value_unsafe() ? "true" : "false");
       return;
-    case element_type::NULL_VALUE:
-      out->append("null");
-      return;
+    case element_type::NULL_VALUE: out->append("null"); return;
   }
 }
 

@@ -10,7 +10,8 @@
 // whitespace or escaping of the text it was parsed from.
 //
 // Compact form: no whitespace, members in document order, strings escaped as above, integers
-// printed exactly, other numbers as in the canonical form.
+// printed exactly, other numbers as in the canonical form but always with a fraction or an
+// exponent (1.0, 100000000000000000000.0, 1e+21), so that every reader takes them as doubles.
 //
 // The input is a simdjson DOM element, so it is valid JSON with valid UTF-8 strings. Recursion
 // depth follows the element's nesting, which the parser's max_depth bounds.
@@ -18,10 +19,10 @@
 // Thread safety: pure functions.
 #pragma once
 
+#include <simdjson.h>
+
 #include <string>
 #include <string_view>
-
-#include <simdjson.h>
 
 namespace wagate::whatsapp {
 

@@ -137,6 +137,28 @@ TEST(CanonicalJsonTest, EscapesOnlyWhatJsonStringifyEscapes) {
   EXPECT_EQ(Canonical(R"(["\"\\"])"), R"(["\"\\"])");
 }
 
+TEST(AppendJsonStringTest, EscapesAtEveryPositionOfLongStrings) {
+  // The fast path scans eight bytes at a time; every offset must still be seen.
+  for (size_t at = 0; at < 20; ++at) {
+    for (char special : {'"', '\\', '\x1f', '\0'}) {
+      std::string s(20, 'a');
+      s[at] = special;
+      std::string expected = "\"" + std::string(at, 'a');
+      expected += special == '"'    ? "\\\""
+                  : special == '\\' ? "\\\\"
+                  : special == '\0' ? "\\u0000"
+                                    : "\\u001f";
+      expected += std::string(19 - at, 'a') + "\"";
+      std::string out;
+      AppendJsonString(s, &out);
+      EXPECT_EQ(out, expected) << at;
+    }
+  }
+  std::string out;
+  AppendJsonString("\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\U0001F600 \x7f\xef\xbf\xbf", &out);
+  EXPECT_EQ(out, "\"\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\U0001F600 \x7f\xef\xbf\xbf\"");
+}
+
 TEST(CanonicalJsonTest, EmptyContainers) {
   EXPECT_EQ(Canonical("{ }"), "{}");
   EXPECT_EQ(Canonical("[ ]"), "[]");
@@ -147,6 +169,9 @@ TEST(CompactJsonTest, KeepsOrderAndExactIntegers) {
   EXPECT_EQ(Compact(R"( { "b" : 9007199254740993 , "a" : [ 1.50 , -7, "\u00e9\/" ] } )"),
             "{\"b\":9007199254740993,\"a\":[1.5,-7,\"\u00e9/\"]}");
   EXPECT_EQ(Compact("18446744073709551615"), "18446744073709551615");
+  // Doubles stay doubles, even when integral or beyond 64-bit integers.
+  EXPECT_EQ(Compact("[1.0, 1e20, -0.0, 2.5e-7, 1e21]"),
+            "[1.0,100000000000000000000.0,0.0,2.5e-7,1e+21]");
   EXPECT_EQ(Compact("-9223372036854775808"), "-9223372036854775808");
 }
 

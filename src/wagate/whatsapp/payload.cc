@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "wagate/whatsapp/jcs.h"
 #include "wagate/whatsapp/signature.h"
@@ -28,6 +29,10 @@ constexpr size_t kReusedParserCapacity = 64 * 1024;
 // less). Giving it this much headroom means its limit never fires first for a document within
 // ours, while still bounding the recursion below; CheckStructure enforces the exact limit.
 constexpr size_t kParserDepthHeadroom = 2;
+
+// The walks over a document recurse once per level, so the depth limit is capped to keep the
+// stack small whatever SplitLimits says.
+constexpr size_t kMaxSupportedDepth = 1024;
 
 // Up to this many members, duplicate names are found by comparing every pair, which for the
 // small objects of a webhook is faster than sorting.
@@ -125,8 +130,8 @@ struct BodyWalk {
   size_t max_depth = 0;
   size_t max_string_bytes = 0;
   std::vector<std::string_view>* names = nullptr;  // scratch space, one object's names at a time
-  std::string detail;             // why the whole body is quarantined
-  bool any_bad_string = false;    // whether any string breaks an item rule (CheckString)
+  std::string detail;                              // why the whole body is quarantined
+  bool any_bad_string = false;  // whether any string breaks an item rule (CheckString)
 };
 
 // Checks the structural rules that quarantine the whole body: nesting (`value`, when a container,
@@ -222,12 +227,12 @@ std::string ChangePath(size_t entry, size_t change) {
 struct Change {
   size_t entry_index = 0;
   size_t change_index = 0;
-  element change;                                // the whole change object
-  std::optional<std::string_view> entry_id;      // entry[].id, when a string
+  element change;                            // the whole change object
+  std::optional<std::string_view> entry_id;  // entry[].id, when a string
   std::string_view field;
-  element value_element;                         // the change's "value"
-  object value;                                  // the same, as an object
-  std::optional<array> contacts;                 // value.contacts, when an array
+  element value_element;                                // the change's "value"
+  object value;                                         // the same, as an object
+  std::optional<array> contacts;                        // value.contacts, when an array
   StringProblem shared_problem = StringProblem::kNone;  // in entry id or metadata
   // ,"entry_id":…,"field":…,"phone_number_id":…,"display_phone_number":…,"metadata":… — the
   // part of every message and status payload that comes from the change.
@@ -387,8 +392,7 @@ class Splitter {
     std::optional<object> m = AsObject(message);
     std::optional<std::string_view> id = m ? NonEmptyString(*m, "id") : std::nullopt;
     if (!id.has_value()) {
-      return Quarantine(message, ItemPath(change, "messages", k),
-                        "message lacks a string \"id\"");
+      return Quarantine(message, ItemPath(change, "messages", k), "message lacks a string \"id\"");
     }
     std::optional<element> contact = FindContact(change.contacts, AsString(Member(*m, "from")));
     std::string key = "msg:";
@@ -416,7 +420,8 @@ class Splitter {
     }
     std::string key = "st:";
     key.append(*id).append(":").append(*status);
-    if (std::optional<std::string> problem = ItemProblem(key, status_element, std::nullopt, change)) {
+    if (std::optional<std::string> problem =
+            ItemProblem(key, status_element, std::nullopt, change)) {
       return Quarantine(status_element, ItemPath(change, "statuses", k), std::move(*problem));
     }
 
@@ -468,8 +473,11 @@ class Splitter {
     if (key.size() > limits_.max_key_bytes) {
       return "key is over " + DecimalText(limits_.max_key_bytes) + " bytes";
     }
-    StringProblem problem = change.shared_problem;
-    if (problem == StringProblem::kNone) problem = FindStringProblemIn(item);
+    if (change.shared_problem != StringProblem::kNone) {
+      return "its entry id or metadata " +
+             DescribeStringProblem(change.shared_problem, limits_.max_string_bytes);
+    }
+    StringProblem problem = FindStringProblemIn(item);
     if (problem == StringProblem::kNone && contact.has_value()) {
       problem = FindStringProblemIn(*contact);
     }
@@ -528,11 +536,13 @@ class Splitter {
 
 // ----- Parsing -----
 
-simdjson::error_code Parse(simdjson::dom::parser& parser, std::string_view body,
+// Parses `body` with `parser`, (re)configuring it first when needed: at least `capacity` bytes,
+// and a depth limit just above `max_depth`.
+simdjson::error_code Parse(simdjson::dom::parser& parser, size_t capacity, std::string_view body,
                            size_t max_depth, element* root) {
   const size_t parser_depth = max_depth + kParserDepthHeadroom;
-  if (parser.max_depth() != parser_depth || parser.capacity() < body.size()) {
-    const size_t capacity = std::max({body.size(), parser.capacity(), size_t{1}});
+  capacity = std::max(capacity, body.size());
+  if (parser.max_depth() != parser_depth || parser.capacity() < capacity) {
     if (simdjson::error_code error = parser.allocate(capacity, parser_depth)) return error;
   }
   return parser.parse(body.data(), body.size(), /*realloc_if_needed=*/true).get(*root);
@@ -545,20 +555,29 @@ SplitResult QuarantineWhole(std::string_view body, std::string detail) {
   return result;
 }
 
-SplitResult SplitWith(simdjson::dom::parser& parser, std::string_view body,
+// Names of one object at a time, for the duplicate check. Kept per thread to save an allocation
+// per body, unless an unusually large object made it big.
+std::vector<std::string_view>& NameScratch() {
+  thread_local std::vector<std::string_view> names;
+  constexpr size_t kMaxRetainedNames = 1024;
+  if (names.capacity() > kMaxRetainedNames) names = {};
+  return names;
+}
+
+SplitResult SplitWith(simdjson::dom::parser& parser, size_t capacity, std::string_view body,
                       const SplitLimits& limits) {
   element root;
-  if (simdjson::error_code error = Parse(parser, body, limits.max_depth, &root)) {
+  if (simdjson::error_code error = Parse(parser, capacity, body, limits.max_depth, &root)) {
     if (error == simdjson::DEPTH_ERROR) {
       return QuarantineWhole(body, "nests deeper than " + DecimalText(limits.max_depth));
     }
-    return QuarantineWhole(body,
-                           std::string("not UTF-8 JSON: ") + simdjson::error_message(error));
+    // Nearly always malformed input; an allocation failure (MEMALLOC) would also land here,
+    // and its detail text says so.
+    return QuarantineWhole(body, std::string("not UTF-8 JSON: ") + simdjson::error_message(error));
   }
-  thread_local std::vector<std::string_view> names;
   BodyWalk walk{.max_depth = limits.max_depth,
                 .max_string_bytes = limits.max_string_bytes,
-                .names = &names,
+                .names = &NameScratch(),
                 .detail = {},
                 .any_bad_string = false};
   if (!CheckStructure(root, 1, &walk)) return QuarantineWhole(body, std::move(walk.detail));
@@ -573,13 +592,15 @@ SplitResult SplitWith(simdjson::dom::parser& parser, std::string_view body,
 
 }  // namespace
 
-SplitResult SplitWebhook(std::string_view body, const SplitLimits& limits) {
+SplitResult SplitWebhook(std::string_view body, const SplitLimits& requested_limits) {
+  SplitLimits limits = requested_limits;
+  limits.max_depth = std::min(limits.max_depth, kMaxSupportedDepth);
   if (body.size() <= kReusedParserCapacity) {
     thread_local simdjson::dom::parser parser;
-    return SplitWith(parser, body, limits);
+    return SplitWith(parser, kReusedParserCapacity, body, limits);
   }
   simdjson::dom::parser parser;
-  return SplitWith(parser, body, limits);
+  return SplitWith(parser, body.size(), body, limits);
 }
 
 }  // namespace wagate::whatsapp

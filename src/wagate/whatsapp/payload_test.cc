@@ -1,11 +1,10 @@
 #include "wagate/whatsapp/payload.h"
 
 #include <gtest/gtest.h>
+#include <simdjson.h>
 
 #include <set>
 #include <string>
-
-#include <simdjson.h>
 
 #include "wagate/whatsapp/signature.h"
 #include "wagate/whatsapp/test_data.h"
@@ -179,8 +178,7 @@ TEST(SplitWebhookTest, FailedStatusWithErrors) {
   ASSERT_EQ(r.items.size(), 1u);  // statuses[].errors is part of the status, not an event
   EXPECT_EQ(r.items[0].key,
             "st:wamid.HBgNNTIxNTUxMjM0NTY3OBUCABEYEjVGNjA3MDgwOTBBMEIwQzBEMAA=:failed");
-  EXPECT_EQ(Payload(r.items[0].payload).String("/status/errors/0/title"),
-            "Re-engagement message");
+  EXPECT_EQ(Payload(r.items[0].payload).String("/status/errors/0/title"), "Re-engagement message");
 }
 
 TEST(SplitWebhookTest, SignatureVectorBodyIsUnescapedInThePayload) {
@@ -204,10 +202,11 @@ TEST(SplitWebhookTest, UnknownStatusValuesAndMessageTypesAreAccepted) {
 }
 
 TEST(SplitWebhookTest, BusinessScopedSenderIdMatchesContactByUserId) {
-  SplitResult r = Split(MessagesBody(
-      R"("contacts":[{"profile":{"name":"A"},"wa_id":"111"},)"
-      R"({"profile":{"name":"B"},"user_id":"US.13491208655302741918"}],)"
-      R"("messages":[)" + TextMessage("wamid.B", "US.13491208655302741918") + "]"));
+  SplitResult r =
+      Split(MessagesBody(R"("contacts":[{"profile":{"name":"A"},"wa_id":"111"},)"
+                         R"({"profile":{"name":"B"},"user_id":"US.13491208655302741918"}],)"
+                         R"("messages":[)" +
+                         TextMessage("wamid.B", "US.13491208655302741918") + "]"));
   ASSERT_EQ(r.items.size(), 1u);
   EXPECT_EQ(Payload(r.items[0].payload).String("/contact/profile/name"), "B");
 }
@@ -219,7 +218,8 @@ TEST(SplitWebhookTest, ContactFallsBackToTheOnlyOneElseNull) {
   EXPECT_EQ(Payload(only.items[0].payload).String("/contact/wa_id"), "999");
 
   SplitResult two = Split(MessagesBody(R"("contacts":[{"wa_id":"998"},{"wa_id":"999"}],)"
-                                       R"("messages":[)" + TextMessage("wamid.X", "111") + "]"));
+                                       R"("messages":[)" +
+                                       TextMessage("wamid.X", "111") + "]"));
   ASSERT_EQ(two.items.size(), 1u);
   EXPECT_TRUE(Payload(two.items[0].payload).IsNull("/contact"));
 
@@ -277,14 +277,13 @@ TEST(SplitWebhookTest, BatchOfAThousandMessagesAcrossEntriesAndChanges) {
 // ----- Events -----
 
 TEST(SplitWebhookTest, OtherFieldIsOneEventKeyedByItsCanonicalForm) {
-  SplitResult r = Split(
-      R"({"object":"whatsapp_business_account","entry":[{"id":"301","changes":[)"
-      R"({"field":"account_update","value":{"event":"VERIFIED_ACCOUNT","n":1.50}}]}]})");
+  SplitResult r =
+      Split(R"({"object":"whatsapp_business_account","entry":[{"id":"301","changes":[)"
+            R"({"field":"account_update","value":{"event":"VERIFIED_ACCOUNT","n":1.50}}]}]})");
   ASSERT_EQ(r.items.size(), 1u);
   EXPECT_EQ(r.items[0].kind, ItemKind::kEvent);
-  EXPECT_EQ(r.items[0].key,
-            "ev:" + Sha256Hex(R"({"entry_id":"301","field":"account_update",)"
-                              R"("value":{"event":"VERIFIED_ACCOUNT","n":1.5}})"));
+  EXPECT_EQ(r.items[0].key, "ev:" + Sha256Hex(R"({"entry_id":"301","field":"account_update",)"
+                                              R"("value":{"event":"VERIFIED_ACCOUNT","n":1.5}})"));
   Payload p(r.items[0].payload);
   EXPECT_EQ(p.String("/entry_id"), "301");
   EXPECT_EQ(p.String("/field"), "account_update");
@@ -377,8 +376,8 @@ TEST(SplitWebhookTest, DuplicateKeyAnywhereIsQuarantinedWhole) {
   ExpectWhole(R"({"entry":[],"entry":[]})", "duplicate key \"entry\"");
   ExpectWhole(MessagesBody(MessagesArray({TextMessage("wamid.A", "1", R"(,"id":"wamid.B")")})),
               "duplicate key \"id\"");
-  ExpectWhole(MessagesBody(MessagesArray({TextMessage(
-                  "wamid.A", "1", R"(,"x":[{"deep":{"k":1,"k":2}}])")})),
+  ExpectWhole(MessagesBody(
+                  MessagesArray({TextMessage("wamid.A", "1", R"(,"x":[{"deep":{"k":1,"k":2}}])")})),
               "duplicate key \"k\"");
   // Names that are equal once unescaped are duplicates.
   ExpectWhole(R"({"entry":[],"a":1,"\u0061":2})", "duplicate key \"a\"");
@@ -409,8 +408,8 @@ std::string Nest(int count, bool empty_innermost) {
 // A body whose deepest container is at `depth`. Its message object is at depth 8: {body}
 // [entry] {entry} [changes] {change} {value} [messages] {message}.
 std::string BodyOfDepth(int depth, bool empty_innermost) {
-  return MessagesBody(MessagesArray(
-      {TextMessage("wamid.D", "1", ",\"x\":" + Nest(depth - 8, empty_innermost))}));
+  return MessagesBody(
+      MessagesArray({TextMessage("wamid.D", "1", ",\"x\":" + Nest(depth - 8, empty_innermost))}));
 }
 
 TEST(SplitWebhookTest, DepthIsCountedFromTheOutermostObjectAsOne) {
@@ -439,6 +438,10 @@ TEST(SplitWebhookTest, DepthLimitIsConfigurable) {
   ExpectWhole(BodyOfDepth(11, false), "nests deeper than 10", limits);
   // Back to the default on the same thread (the parser is reconfigured).
   EXPECT_FALSE(Split(BodyOfDepth(64, false)).whole_body_quarantined);
+  // Limits beyond what the recursive walks support are capped at 1024 levels.
+  limits.max_depth = 1'000'000;
+  EXPECT_FALSE(Split(BodyOfDepth(1024, false), limits).whole_body_quarantined);
+  ExpectWhole(BodyOfDepth(1025, false), "nests deeper than 1024", limits);
 }
 
 // ----- Single-item quarantine -----
@@ -472,13 +475,23 @@ TEST(SplitWebhookTest, EscapedNulInAMemberNameOrIdQuarantinesTheItem) {
 }
 
 TEST(SplitWebhookTest, EscapedNulInSharedMetadataQuarantinesEveryItemOfTheChange) {
-  SplitResult r = Split(
-      R"({"entry":[{"id":"E","changes":[{"field":"messages","value":{"metadata":)"
-      R"({"phone_number_id":"P\u0000"},"messages":[{"id":"a"},{"id":"b"}],)"
-      R"("statuses":[{"id":"c","status":"sent"}]}}]}]})");
+  SplitResult r = Split(R"({"entry":[{"id":"E","changes":[{"field":"messages","value":{"metadata":)"
+                        R"({"phone_number_id":"P\u0000"},"messages":[{"id":"a"},{"id":"b"}],)"
+                        R"("statuses":[{"id":"c","status":"sent"}]}}]}]})");
   EXPECT_TRUE(r.items.empty());
   ASSERT_EQ(r.quarantined.size(), 3u);
   EXPECT_EQ(r.quarantined[2].path, "$.entry[0].changes[0].value.statuses[0]");
+  EXPECT_EQ(r.quarantined[0].detail, "its entry id or metadata contains U+0000");
+}
+
+TEST(SplitWebhookTest, EscapedNulInTheMatchedContactQuarantinesTheMessage) {
+  SplitResult r = Split(MessagesBody(
+      R"("contacts":[{"wa_id":"1","profile":{"name":"\u0000"}},{"wa_id":"2"}],"messages":[)" +
+      TextMessage("wamid.ONE", "1") + "," + TextMessage("wamid.TWO", "2") + "]"));
+  ASSERT_EQ(r.items.size(), 1u);
+  EXPECT_EQ(r.items[0].key, "msg:wamid.TWO");
+  ASSERT_EQ(r.quarantined.size(), 1u);
+  EXPECT_EQ(r.quarantined[0].path, std::string(kItemPath) + "[0]");
 }
 
 TEST(SplitWebhookTest, HugeStringQuarantinesOnlyThatItem) {
@@ -494,8 +507,8 @@ TEST(SplitWebhookTest, HugeStringQuarantinesOnlyThatItem) {
   EXPECT_EQ(r.quarantined[0].path, std::string(kItemPath) + "[1]");
   EXPECT_NE(r.quarantined[0].detail.find("65536"), std::string::npos);
   // A long member name counts too.
-  SplitResult long_name = Split(
-      MessagesBody(MessagesArray({TextMessage("wamid.N", "1", ",\"" + over + "\":1")})));
+  SplitResult long_name =
+      Split(MessagesBody(MessagesArray({TextMessage("wamid.N", "1", ",\"" + over + "\":1")})));
   EXPECT_TRUE(long_name.items.empty());
   EXPECT_EQ(long_name.quarantined.size(), 1u);
 }
@@ -536,28 +549,28 @@ TEST(SplitWebhookTest, ItemWithoutAStringIdIsQuarantined) {
 }
 
 TEST(SplitWebhookTest, StatusNeedsAStringStatus) {
-  SplitResult r = Split(MessagesBody(
-      R"("statuses":[{"id":"wamid.1"},{"id":"wamid.2","status":7},{"status":"sent"},)"
-      R"({"id":"wamid.3","status":"read"}])"));
+  SplitResult r = Split(
+      MessagesBody(R"("statuses":[{"id":"wamid.1"},{"id":"wamid.2","status":7},{"status":"sent"},)"
+                   R"({"id":"wamid.3","status":"read"}])"));
   ASSERT_EQ(r.items.size(), 1u);
   EXPECT_EQ(r.items[0].key, "st:wamid.3:read");
   EXPECT_EQ(r.quarantined.size(), 3u);
 }
 
 TEST(SplitWebhookTest, WrongTypesQuarantineOnlyThatPiece) {
-  SplitResult r = Split(
-      R"({"entry":[)"
-      R"(7,)"                                                        // entry not an object
-      R"({"id":"E1"},)"                                              // no changes
-      R"({"id":"E2","changes":{"field":"messages"}},)"               // changes not an array
-      R"({"id":"E3","changes":[)"
-      R"("x",)"                                                      // change not an object
-      R"({"value":{}},)"                                             // no field
-      R"({"field":"messages","value":[]},)"                          // value not an object
-      R"({"field":"messages"},)"                                     // no value
-      R"({"field":"messages","value":{"messages":{"id":"m"},"statuses":"s"}},)"  // not arrays
-      R"({"field":"messages","value":{"messages":[{"id":"wamid.OK"}]}})"
-      R"(]}]})");
+  SplitResult r =
+      Split(R"({"entry":[)"
+            R"(7,)"                                           // entry not an object
+            R"({"id":"E1"},)"                                 // no changes
+            R"({"id":"E2","changes":{"field":"messages"}},)"  // changes not an array
+            R"({"id":"E3","changes":[)"
+            R"("x",)"                              // change not an object
+            R"({"value":{}},)"                     // no field
+            R"({"field":"messages","value":[]},)"  // value not an object
+            R"({"field":"messages"},)"             // no value
+            R"({"field":"messages","value":{"messages":{"id":"m"},"statuses":"s"}},)"  // not arrays
+            R"({"field":"messages","value":{"messages":[{"id":"wamid.OK"}]}})"
+            R"(]}]})");
   EXPECT_FALSE(r.whole_body_quarantined);
   ASSERT_EQ(r.items.size(), 1u);
   EXPECT_EQ(r.items[0].key, "msg:wamid.OK");
@@ -577,9 +590,9 @@ TEST(SplitWebhookTest, WrongTypesQuarantineOnlyThatPiece) {
 }
 
 TEST(SplitWebhookTest, EventWithANulIsQuarantinedAsTheChange) {
-  SplitResult r = Split(
-      R"({"entry":[{"id":"E","changes":[{"field":"history","value":{"t":"\u0000"}},)"
-      R"({"field":"history","value":{"t":"ok"}}]}]})");
+  SplitResult r =
+      Split(R"({"entry":[{"id":"E","changes":[{"field":"history","value":{"t":"\u0000"}},)"
+            R"({"field":"history","value":{"t":"ok"}}]}]})");
   ASSERT_EQ(r.items.size(), 1u);
   ASSERT_EQ(r.quarantined.size(), 1u);
   EXPECT_EQ(r.quarantined[0].path, "$.entry[0].changes[0]");

@@ -57,8 +57,7 @@ bool ComputeHmac(const EVP_MAC_CTX* keyed, std::string_view data, Digest* out) {
   size_t length = 0;
   return EVP_MAC_update(ctx.get(), reinterpret_cast<const unsigned char*>(data.data()),
                         data.size()) == 1 &&
-         EVP_MAC_final(ctx.get(), out->data(), &length, out->size()) == 1 &&
-         length == kDigestBytes;
+         EVP_MAC_final(ctx.get(), out->data(), &length, out->size()) == 1 && length == kDigestBytes;
 }
 
 std::string HexOf(const unsigned char* bytes, size_t size) {
@@ -149,6 +148,8 @@ SignatureResult SignatureVerifier::Verify(std::string_view body,
   return matched ? SignatureResult::kValid : SignatureResult::kMismatch;
 }
 
+// HmacSha256Hex and Sha256Hex give an empty string only when OpenSSL itself fails (out of
+// memory). No digest is empty, so a caller comparing against one fails closed.
 std::string HmacSha256Hex(std::string_view key, std::string_view data) {
   MacCtx keyed = NewKeyedHmac(key);
   Digest digest;

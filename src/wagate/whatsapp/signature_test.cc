@@ -85,16 +85,16 @@ TEST(SignatureVerifierTest, MalformedHeaders) {
   const std::string body = VectorBody();
   const std::string hex = std::string(kVectorHeader).substr(7);
   for (const std::string& header : std::vector<std::string>{
-           hex,                                      // no prefix
-           "sha1=" + hex,                            // another algorithm
-           "sha256:" + hex,                          // wrong separator
-           std::string("sha256="),                   // no digits
-           "sha256=" + hex.substr(0, 63),            // one digit short
-           "sha256=" + hex + "0",                    // one digit too many
-           "sha256=" + hex.substr(0, 63) + "g",      // a non-hex digit
-           "sha256=" + hex + " ",                    // trailing text
-           " sha256=" + hex,                         // leading text
-           "sha256=" + hex + ",sha256=" + hex,       // two values
+           hex,                                  // no prefix
+           "sha1=" + hex,                        // another algorithm
+           "sha256:" + hex,                      // wrong separator
+           std::string("sha256="),               // no digits
+           "sha256=" + hex.substr(0, 63),        // one digit short
+           "sha256=" + hex + "0",                // one digit too many
+           "sha256=" + hex.substr(0, 63) + "g",  // a non-hex digit
+           "sha256=" + hex + " ",                // trailing text
+           " sha256=" + hex,                     // leading text
+           "sha256=" + hex + ",sha256=" + hex,   // two values
            std::string("sha256=") + std::string(64, '\0'),
        }) {
     EXPECT_EQ(verifier.Verify(body, header), SignatureResult::kMalformed) << header;

@@ -1,0 +1,60 @@
+# Thin wrappers over scripts/bootstrap, CMake presets and CTest.
+#   make run          build a release binary and serve on :8080 with sqlite in ./data
+#   make test         build and run the whole suite: dev (g++), ThreadSanitizer (clang), fuzzers
+#   make bench-ingest the ingest benchmark; appends to bench/RESULTS.md
+SHELL := /bin/bash
+JOBS ?= $(shell nproc)
+WAGATE_RELEASE := build/release/src/wagate/cli/wagate
+
+.PHONY: bootstrap build release run test test-dev test-tsan test-fuzz test-asan bench-ingest fmt clean
+
+bootstrap:
+	@bash scripts/bootstrap
+
+build: bootstrap
+	cmake --preset dev >/dev/null
+	cmake --build build/dev -j $(JOBS)
+
+release: bootstrap
+	cmake --preset release >/dev/null
+	cmake --build build/release -j $(JOBS) --target wagate
+
+run: release
+	mkdir -p data
+	WAGATE_DATA_DIR=$${WAGATE_DATA_DIR:-./data} $(WAGATE_RELEASE) serve
+
+test: bootstrap
+	$(MAKE) test-dev test-tsan test-fuzz
+
+test-dev:
+	cmake --preset dev >/dev/null
+	cmake --build build/dev -j $(JOBS)
+	cd build/dev && ctest --output-on-failure -j $(JOBS) --timeout 300
+
+# The concurrent suites (store contract, group commit, concurrent POSTs against the real binary)
+# under ThreadSanitizer; any report fails the run.
+test-tsan:
+	cmake --preset tsan >/dev/null
+	cmake --build build/tsan -j $(JOBS) --target wagate wagate_backend_sqlite_test wagate_integration_test wagate_base_test wagate_loadtest_test
+	cd build/tsan && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
+	  ctest --output-on-failure -j $(JOBS) --timeout 600 -R "AdmitContract|SqliteAdmitter|ServeTest|Log|Loadtest"
+
+# libFuzzer targets replayed over their seed corpora.
+test-fuzz:
+	cmake --preset fuzz >/dev/null
+	cmake --build build/fuzz -j $(JOBS)
+	cd build/fuzz && ctest --output-on-failure -j $(JOBS) --timeout 600
+
+test-asan:
+	cmake --preset asan-ubsan >/dev/null
+	cmake --build build/asan-ubsan -j $(JOBS)
+	cd build/asan-ubsan && ctest --output-on-failure -j $(JOBS) --timeout 600
+
+bench-ingest: release
+	bash bench/ingest.sh
+
+fmt:
+	git ls-files '*.cc' '*.h' | xargs clang-format -i
+
+clean:
+	rm -rf build
