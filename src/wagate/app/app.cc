@@ -145,9 +145,9 @@ Status Serve(const config::Config& config, const ServeOptions& options) {
   server_options.header_timeout = std::chrono::seconds(config.http_header_timeout_seconds);
   server_options.body_timeout = std::chrono::seconds(config.http_body_timeout_seconds);
   server_options.idle_timeout = std::chrono::seconds(config.http_idle_timeout_seconds);
-  server_options.threads = config.http_threads > 0
-                               ? config.http_threads
-                               : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  // By default one core is left to the sqlite writer, which every request waits for.
+  const int cores = static_cast<int>(std::thread::hardware_concurrency());
+  server_options.threads = config.http_threads > 0 ? config.http_threads : std::max(1, cores - 1);
   StatusOr<std::unique_ptr<http::Server>> server = http::Server::Create(server_options, router);
   if (!server.ok()) {
     monitor.Stop();

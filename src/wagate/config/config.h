@@ -96,7 +96,7 @@ struct Config {
   int http_header_timeout_seconds = 10;      // HTTP_HEADER_TIMEOUT_SECONDS
   int http_body_timeout_seconds = 30;        // HTTP_BODY_TIMEOUT_SECONDS
   int http_idle_timeout_seconds = 75;        // HTTP_IDLE_TIMEOUT_SECONDS (keep-alive)
-  int http_threads = 0;                      // HTTP_THREADS (0 = one per core)
+  int http_threads = 0;                      // HTTP_THREADS (0 = one per core, less one)
   std::string tls_cert_file;                 // TLS_CERT_FILE
   std::string tls_key_file;                  // TLS_KEY_FILE
   std::vector<std::string> trusted_proxies;  // TRUSTED_PROXIES (CIDRs, comma-separated)

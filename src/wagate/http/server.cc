@@ -4,7 +4,6 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -33,15 +32,18 @@ constexpr std::chrono::seconds kLingerTime{1};
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 }  // namespace
 
-// One client connection. Its coroutine and every handler completion run on its strand.
-class Server::Connection : public std::enable_shared_from_this<Connection> {
+// One client connection. Its coroutine and every handler completion run on its io_context's
+// single thread.
+class Server::Connection {
  public:
   Connection(Server& server, tcp::socket socket) : server_(server), stream_(std::move(socket)) {}
   ~Connection() { server_.Unregister(this); }
 
-  asio::awaitable<void> Run();
+  // `self` keeps the connection alive for as long as the coroutine runs: parameters live in the
+  // coroutine frame, while the spawning code's reference goes away before the first resume.
+  asio::awaitable<void> Run(std::shared_ptr<Connection> self);
 
-  // Runs on the strand: closes the connection if it is waiting for a request.
+  // Runs on the connection's thread: closes the connection if it is waiting for a request.
   void CloseIfIdle() {
     if (!idle_) return;
     beast::error_code ec;
@@ -67,7 +69,7 @@ asio::awaitable<Response> Server::Connection::Dispatch(const Request& request,
       [this, &request, &context, executor](auto handler) {
         auto shared = std::make_shared<decltype(handler)>(std::move(handler));
         server_.router_.Dispatch(request, context, [shared, executor](Response response) {
-          // Handlers may answer from any thread; resume the connection on its strand.
+          // Handlers may answer from any thread; resume the connection on its own thread.
           asio::post(executor, [shared, response = std::move(response)]() mutable {
             (*shared)(std::move(response));
           });
@@ -93,8 +95,7 @@ asio::awaitable<void> Server::Connection::AnswerAndLinger(Response response) {
   }
 }
 
-asio::awaitable<void> Server::Connection::Run() {
-  auto self = shared_from_this();
+asio::awaitable<void> Server::Connection::Run(std::shared_ptr<Connection> self) {
   const Options& options = server_.options_;
   beast::flat_buffer buffer;
   RequestContext context;
@@ -170,8 +171,21 @@ StatusOr<std::unique_ptr<Server>> Server::Create(Options options, const Router& 
   return server;
 }
 
+std::vector<std::unique_ptr<asio::io_context>> Server::MakeContexts(int threads) {
+  std::vector<std::unique_ptr<asio::io_context>> contexts;
+  for (int i = 0; i < std::max(1, threads); ++i) {
+    contexts.push_back(std::make_unique<asio::io_context>(1));  // run by exactly one thread
+  }
+  return contexts;
+}
+
 Server::Server(Options options, const Router& router)
-    : options_(options), router_(router), acceptor_(io_) {}
+    : options_(options),
+      router_(router),
+      contexts_(MakeContexts(options.threads)),
+      acceptor_(*contexts_.front()) {
+  for (auto& context : contexts_) guards_.push_back(asio::make_work_guard(*context));
+}
 
 Server::~Server() {
   StopAccepting();
@@ -180,18 +194,18 @@ Server::~Server() {
 
 void Server::Start() {
   Accept();
-  int n = std::max(1, options_.threads);
-  for (int i = 0; i < n; ++i) {
+  for (size_t i = 0; i < contexts_.size(); ++i) {
     threads_.emplace_back([this, i] {
       std::string name = "http-io-" + std::to_string(i);
       pthread_setname_np(pthread_self(), name.c_str());
-      io_.run();
+      contexts_[i]->run();
     });
   }
 }
 
 void Server::Accept() {
-  acceptor_.async_accept(asio::make_strand(io_), [this](beast::error_code ec, tcp::socket socket) {
+  asio::io_context& context = *contexts_[next_context_++ % contexts_.size()];
+  acceptor_.async_accept(context, [this](beast::error_code ec, tcp::socket socket) {
     if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
     if (!ec) {
       if (connections_.load() >= options_.max_connections) {
@@ -201,7 +215,7 @@ void Server::Accept() {
         socket.set_option(tcp::no_delay(true), ec);
         auto connection = std::make_shared<Connection>(*this, std::move(socket));
         Register(connection);
-        asio::co_spawn(connection->executor(), connection->Run(), asio::detached);
+        asio::co_spawn(connection->executor(), connection->Run(connection), asio::detached);
       }
     } else {
       log::Warn("accept failed", {log::F("error", ec.message())});
@@ -230,6 +244,8 @@ void Server::StopAccepting() {
   asio::post(acceptor_.get_executor(), [this] {
     beast::error_code ec;
     acceptor_.close(ec);
+    // Each io_context now runs only until its last connection is gone.
+    for (auto& guard : guards_) guard.reset();
   });
   std::vector<std::shared_ptr<Connection>> live;
   {

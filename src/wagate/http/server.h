@@ -1,6 +1,9 @@
 // Server: the HTTP/1.1 listener on Boost.Beast/Asio.
 //
-// One coroutine per connection, on its own strand. Every read is bounded: the header must arrive
+// One coroutine per connection. Each I/O thread runs its own io_context and a connection lives on
+// one of them (round-robin at accept), so a connection's handlers never run concurrently and need
+// no strand; handlers that finish elsewhere post back to the connection's io_context. Every read
+// is bounded: the header must arrive
 // within the header timeout, the body within the body timeout, an idle keep-alive connection is
 // closed after the idle timeout, and a body over the limit is answered 413 (then the connection
 // is closed). Connections beyond the limit are closed at once.
@@ -9,13 +12,14 @@
 // and idle connections while requests in flight finish and are answered; Join() waits until every
 // connection is gone and the I/O threads have ended.
 //
-// Threading: `threads` I/O threads run the io_context. They never block: handlers hand slow work
-// to other threads and answer through Respond.
+// Threading: `threads` I/O threads, one io_context each. They never block: handlers hand slow
+// work to other threads and answer through Respond.
 //
 // Thread safety: Start/StopAccepting/Join may be called from any thread (StopAccepting is
 // idempotent).
 #pragma once
 
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
@@ -56,6 +60,7 @@ class Server {
  private:
   class Connection;
   Server(Options options, const Router& router);
+  static std::vector<std::unique_ptr<boost::asio::io_context>> MakeContexts(int threads);
 
   void Accept();
   void Register(const std::shared_ptr<Connection>& c);
@@ -63,8 +68,11 @@ class Server {
 
   const Options options_;
   const Router& router_;
-  boost::asio::io_context io_;
+  // One io_context per I/O thread; the acceptor lives on the first.
+  std::vector<std::unique_ptr<boost::asio::io_context>> contexts_;
+  std::vector<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> guards_;
   boost::asio::ip::tcp::acceptor acceptor_;
+  size_t next_context_ = 0;  // accept handler only
   uint16_t port_ = 0;
   std::vector<std::thread> threads_;
   std::atomic<bool> stopping_{false};

@@ -29,8 +29,10 @@ CREATE INDEX records_by_expiry ON records(expires_at);
 -- Every queue, SQS semantics: a message is visible when visible_at <= now; receiving it sets
 -- visible_at = now + visibility and bumps receive_count. Dead-letter queues are queues named
 -- '<queue>-dlq'; their rows carry reason, last_error, history and the source queue.
+-- Message ids come from the 'queue_messages' row of `sequences` (see MessageIdSequence), so they
+-- are never reused, even after the newest message is deleted.
 CREATE TABLE queue_messages (
-  id                 INTEGER PRIMARY KEY AUTOINCREMENT,
+  id                 INTEGER PRIMARY KEY,
   queue              TEXT NOT NULL,
   key                TEXT,
   body               BLOB NOT NULL,
@@ -46,8 +48,15 @@ CREATE TABLE queue_messages (
   history            TEXT,
   dead_at            INTEGER
 );
-CREATE INDEX queue_messages_ready ON queue_messages(queue, visible_at, id);
-CREATE INDEX queue_messages_by_key ON queue_messages(key);
+-- Receive order (visible_at, then id, which every index carries), and a covering index for
+-- the depth counts.
+CREATE INDEX queue_messages_ready ON queue_messages(queue, visible_at, receive_count);
+
+CREATE TABLE sequences (
+  name   TEXT PRIMARY KEY,
+  value  INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT INTO sequences(name, value) VALUES('queue_messages', 0);
 )sql";
 
 }  // namespace

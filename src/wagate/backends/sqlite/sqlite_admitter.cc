@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "wagate/backends/sqlite/free_disk.h"
+#include "wagate/backends/sqlite/message_id_sequence.h"
 #include "wagate/base/log.h"
 
 namespace wagate::sqlite {
@@ -11,31 +12,28 @@ namespace {
 
 // Creates the record, or replaces one whose dedup window has passed. The WHERE clause is the
 // whole dedup decision: a live record makes this a no-op (changes() == 0), so concurrent
-// identical admits cannot both win. The fence carries over, so a worker that held an expired
-// record can never write to its successor.
+// identical admits cannot both win. The record names the queue message it is about to get
+// (?5, allocated before the write and used only when the write happened). The fence carries
+// over, so a worker that held an expired record can never write to its successor.
 constexpr std::string_view kUpsertRecord = R"sql(
-INSERT INTO records(key, kind, state, created_at, updated_at, expires_at)
-VALUES(?1, ?2, 'QUEUED', ?3, ?3, ?4)
+INSERT INTO records(key, kind, state, created_at, updated_at, expires_at, queue_message_id)
+VALUES(?1, ?2, 'QUEUED', ?3, ?3, ?4, ?5)
 ON CONFLICT(key) DO UPDATE SET
   kind = excluded.kind, state = 'QUEUED', created_at = excluded.created_at,
   updated_at = excluded.updated_at, expires_at = excluded.expires_at, attempts = 0,
-  owner = NULL, lease_until = NULL, queue_message_id = NULL, last_error = NULL,
-  history = '[]', outputs = NULL, outputs_enqueued = 0, result = NULL
+  owner = NULL, lease_until = NULL, queue_message_id = excluded.queue_message_id,
+  last_error = NULL, history = '[]', outputs = NULL, outputs_enqueued = 0, result = NULL
 WHERE records.expires_at <= ?3
 )sql";
 
 constexpr std::string_view kInsertMessage = R"sql(
-INSERT INTO queue_messages(queue, key, body, sent_at, visible_at) VALUES(?1, ?2, ?3, ?4, ?4)
-)sql";
-
-constexpr std::string_view kSetMessageId = R"sql(
-UPDATE records SET queue_message_id = ?2 WHERE key = ?1
+INSERT INTO queue_messages(id, queue, key, body, sent_at, visible_at) VALUES(?1, ?2, ?3, ?4, ?5, ?5)
 )sql";
 
 constexpr std::string_view kInsertQuarantined = R"sql(
-INSERT INTO queue_messages(queue, key, body, attributes, sent_at, visible_at, source_queue,
+INSERT INTO queue_messages(id, queue, key, body, attributes, sent_at, visible_at, source_queue,
                            reason, last_error, history, dead_at)
-VALUES('incoming-dlq', NULL, ?1, ?2, ?3, ?3, 'incoming', ?4, ?5, '[]', ?3)
+VALUES(?1, 'incoming-dlq', NULL, ?2, ?3, ?4, ?4, 'incoming', ?5, ?6, '[]', ?4)
 )sql";
 
 std::string QuarantineAttributes(const domain::QuarantinedPayload& q) {
@@ -55,7 +53,6 @@ size_t ItemCount(const ports::AdmitRequest& r) { return r.items.size() + r.quara
 struct SqliteAdmitter::Statements {
   Statement upsert_record;
   Statement insert_message;
-  Statement set_message_id;
   Statement insert_quarantined;
 };
 
@@ -66,12 +63,10 @@ StatusOr<std::unique_ptr<SqliteAdmitter>> SqliteAdmitter::Create(std::unique_ptr
   if (!upsert.ok()) return upsert.status();
   StatusOr<Statement> insert = db->Prepare(kInsertMessage);
   if (!insert.ok()) return insert.status();
-  StatusOr<Statement> set_id = db->Prepare(kSetMessageId);
-  if (!set_id.ok()) return set_id.status();
   StatusOr<Statement> quarantine = db->Prepare(kInsertQuarantined);
   if (!quarantine.ok()) return quarantine.status();
   auto statements = std::make_unique<Statements>(Statements{
-      std::move(*upsert), std::move(*insert), std::move(*set_id), std::move(*quarantine)});
+      std::move(*upsert), std::move(*insert), std::move(*quarantine)});
   return std::unique_ptr<SqliteAdmitter>(
       new SqliteAdmitter(std::move(db), std::move(statements), options, clock));
 }
@@ -99,7 +94,8 @@ void SqliteAdmitter::Admit(ports::AdmitRequest request, Callback done) {
     MutexLock lock(mu_);
     if (!stopping_) {
       pending_.push_back(Pending{std::move(request), std::move(done)});
-      wake_.notify_one();
+      // A busy writer takes the request with its next batch; only a waiting one needs a wake-up.
+      if (writer_waiting_) wake_.notify_one();
       return;
     }
   }
@@ -112,7 +108,9 @@ void SqliteAdmitter::WriterLoop() {
     std::deque<Pending> batch;
     {
       MutexLock lock(mu_);
+      writer_waiting_ = true;
       wake_.wait(mu_, [this]() WAGATE_REQUIRES(mu_) { return stopping_ || !pending_.empty(); });
+      writer_waiting_ = false;
       if (pending_.empty()) return;  // stopping, and everything submitted is committed
       // Take every waiting request, up to the item cap (always at least one request).
       size_t items = 0;
@@ -183,10 +181,12 @@ Status SqliteAdmitter::CommitBatch(std::deque<Pending>& batch,
   results.resize(batch.size());
   WAGATE_RETURN_IF_ERROR(db_->Exec("BEGIN IMMEDIATE"));
   int64_t now_ms = ToUnixMillis(clock_.Now());
-  Status status;
+  MessageIdSequence ids;
+  Status status = ids.Load(*db_);
   for (size_t i = 0; i < batch.size() && status.ok(); ++i) {
-    status = WriteRequest(batch[i].request, now_ms, results[i]);
+    status = WriteRequest(batch[i].request, now_ms, ids, results[i]);
   }
+  if (status.ok()) status = ids.Store(*db_);
   if (status.ok()) status = db_->Exec("COMMIT");
   if (!status.ok()) {
     (void)db_->Exec("ROLLBACK");
@@ -196,37 +196,39 @@ Status SqliteAdmitter::CommitBatch(std::deque<Pending>& batch,
 }
 
 Status SqliteAdmitter::WriteRequest(const ports::AdmitRequest& request, int64_t now_ms,
-                                    ports::AdmitResult& result) {
+                                    MessageIdSequence& ids, ports::AdmitResult& result) {
   Statements& s = *statements_;
   const int64_t expires_ms = now_ms + options_.dedup_ttl.count();
   result.outcomes.reserve(request.items.size());
   for (const domain::WorkItem& item : request.items) {
+    std::string message_id = std::to_string(ids.Peek());
     WAGATE_RETURN_IF_ERROR(s.upsert_record.Bind(1, item.key)
                                .Bind(2, domain::ItemKindName(item.kind))
                                .Bind(3, now_ms)
                                .Bind(4, expires_ms)
+                               .Bind(5, message_id)
                                .Run());
     if (db_->Changes() == 0) {
       result.outcomes.push_back(ports::AdmitOutcome::kDuplicate);
       continue;
     }
     WAGATE_RETURN_IF_ERROR(
-        s.insert_message.Bind(1, domain::QueueNameText(domain::QueueForKind(item.kind)))
-            .Bind(2, item.key)
-            .BindBlob(3, item.payload)
-            .Bind(4, now_ms)
+        s.insert_message.Bind(1, ids.Next())
+            .Bind(2, domain::QueueNameText(domain::QueueForKind(item.kind)))
+            .Bind(3, item.key)
+            .BindBlob(4, item.payload)
+            .Bind(5, now_ms)
             .Run());
-    std::string message_id = std::to_string(db_->LastInsertRowId());
-    WAGATE_RETURN_IF_ERROR(s.set_message_id.Bind(1, item.key).Bind(2, message_id).Run());
     result.outcomes.push_back(ports::AdmitOutcome::kAccepted);
   }
   for (const domain::QuarantinedPayload& q : request.quarantined) {
     std::string attributes = QuarantineAttributes(q);
-    WAGATE_RETURN_IF_ERROR(s.insert_quarantined.BindBlob(1, q.raw)
-                               .Bind(2, attributes)
-                               .Bind(3, now_ms)
-                               .Bind(4, q.reason)
-                               .Bind(5, q.detail)
+    WAGATE_RETURN_IF_ERROR(s.insert_quarantined.Bind(1, ids.Next())
+                               .BindBlob(2, q.raw)
+                               .Bind(3, attributes)
+                               .Bind(4, now_ms)
+                               .Bind(5, q.reason)
+                               .Bind(6, q.detail)
                                .Run());
     ++result.quarantined;
   }

@@ -24,6 +24,7 @@
 #include <thread>
 
 #include "wagate/backends/sqlite/database.h"
+#include "wagate/backends/sqlite/message_id_sequence.h"
 #include "wagate/base/clock.h"
 #include "wagate/base/mutex.h"
 #include "wagate/ports/admitter.h"
@@ -63,7 +64,7 @@ class SqliteAdmitter final : public ports::Admitter {
   // Commits `batch` in one transaction and fills one result per request; on failure nothing of
   // the batch is stored.
   Status CommitBatch(std::deque<Pending>& batch, std::vector<ports::AdmitResult>& results);
-  Status WriteRequest(const ports::AdmitRequest& request, int64_t now_ms,
+  Status WriteRequest(const ports::AdmitRequest& request, int64_t now_ms, MessageIdSequence& ids,
                       ports::AdmitResult& result);
   Status CheckFreeDisk();
   static void FailAll(std::deque<Pending>& batch, const Status& status);
@@ -79,6 +80,7 @@ class SqliteAdmitter final : public ports::Admitter {
   CondVar wake_;
   std::deque<Pending> pending_ WAGATE_GUARDED_BY(mu_);
   bool stopping_ WAGATE_GUARDED_BY(mu_) = false;
+  bool writer_waiting_ WAGATE_GUARDED_BY(mu_) = false;
   std::thread writer_;
 };
 

@@ -106,3 +106,22 @@ TEST(SqliteAdmitterTest, StopCommitsWhatWasSubmittedAndRefusesTheRest) {
 
 }  // namespace
 }  // namespace wagate::sqlite
+
+namespace wagate::sqlite {
+namespace {
+
+TEST(SqliteAdmitterTest, MessageIdsAreNeverReusedAfterTheNewestIsDeleted) {
+  testing::FakeClock clock;
+  SqliteTestBackend backend(testing::AdmitBackendOptions{&clock});
+  ASSERT_TRUE(testing::AdmitAndWait(backend.admitter(), Request({"msg:A"})).ok());
+  std::string first = backend.store().Inspect("msg:A")->queue_message_id;
+  std::unique_ptr<Database> db = backend.OpenConnection();
+  ASSERT_TRUE(db->Exec("DELETE FROM queue_messages").ok());  // e.g. processed and swept
+  ASSERT_TRUE(testing::AdmitAndWait(backend.admitter(), Request({"msg:B"})).ok());
+  std::string second = backend.store().Inspect("msg:B")->queue_message_id;
+  EXPECT_GT(std::stoll(second), std::stoll(first));
+  EXPECT_EQ(Count(*db, "SELECT count(*) FROM queue_messages WHERE id = " + second + " AND key = 'msg:B'"), 1);
+}
+
+}  // namespace
+}  // namespace wagate::sqlite

@@ -77,13 +77,14 @@ StatusOr<ports::QueueStats> SqliteQueueStats::Stats(domain::QueueName queue) {
   MutexLock lock(mu_);
   const int64_t now_ms = ToUnixMillis(clock_.Now());
   std::string name(domain::QueueNameText(queue));
+  // Counts come from the (queue, visible_at, receive_count) index alone; the oldest message is
+  // the one with the smallest id, found by walking the primary key.
   StatusOr<Statement> stmt = db_->Prepare(R"sql(
-    SELECT coalesce(sum(visible_at <= ?2), 0),
-           coalesce(sum(visible_at > ?2 AND receive_count > 0), 0),
-           coalesce(sum(visible_at > ?2 AND receive_count = 0), 0),
-           min(sent_at),
-           (SELECT count(*) FROM queue_messages WHERE queue = ?1 || '-dlq')
-    FROM queue_messages WHERE queue = ?1)sql");
+    SELECT (SELECT count(*) FROM queue_messages WHERE queue = ?1 AND visible_at <= ?2),
+           (SELECT count(*) FROM queue_messages WHERE queue = ?1 AND visible_at > ?2 AND receive_count > 0),
+           (SELECT count(*) FROM queue_messages WHERE queue = ?1 AND visible_at > ?2 AND receive_count = 0),
+           (SELECT sent_at FROM queue_messages WHERE queue = ?1 ORDER BY id LIMIT 1),
+           (SELECT count(*) FROM queue_messages WHERE queue = ?1 || '-dlq'))sql");
   if (!stmt.ok()) return stmt.status();
   stmt->Bind(1, std::string_view(name)).Bind(2, now_ms);
   StatusOr<bool> row = stmt->Step();
