@@ -1,6 +1,10 @@
 // The real binary over real HTTP on loopback: handshake, ingest, duplicates, signatures, limits,
 // health, graceful stop and durability across SIGKILL.
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
@@ -284,6 +288,90 @@ TEST(CliTest, ProvisionCheckAndVersion) {
   EXPECT_EQ(version.out.rfind("wagate ", 0), 0u);
   EXPECT_EQ(RunWagate({"inspect"}, env).exit_code, 2) << "KEY is required";
   EXPECT_EQ(RunWagate({"no-such-command"}, env).exit_code, 2);
+}
+
+// Opens a raw loopback connection; returns the fd, or -1.
+int Connect(int port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// True when the server closes `fd` within `timeout` (read returns 0 or an error).
+bool ClosedByPeerWithin(int fd, std::chrono::milliseconds timeout) {
+  timeval tv{static_cast<time_t>(timeout.count() / 1000),
+             static_cast<suseconds_t>((timeout.count() % 1000) * 1000)};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  char buf[256];
+  ssize_t n = read(fd, buf, sizeof buf);
+  return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
+}
+
+TEST(ServeLimitsTest, ConnectionsOverTheLimitAreClosedAtOnce) {
+  testing::TempDir data;
+  Env env = BaseEnv(data.path());
+  env["MAX_CONNECTIONS"] = "2";
+  WagateProcess p(env);
+  ASSERT_TRUE(p.started()) << p.ReadLog();
+  int a = Connect(p.port());
+  int b = Connect(p.port());
+  ASSERT_GE(a, 0);
+  ASSERT_GE(b, 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // both accepted
+  int c = Connect(p.port());
+  ASSERT_GE(c, 0);
+  EXPECT_TRUE(ClosedByPeerWithin(c, std::chrono::milliseconds(5000)));
+  EXPECT_FALSE(ClosedByPeerWithin(a, std::chrono::milliseconds(300))) << "within the limit stays open";
+  close(a);
+  close(b);
+  close(c);
+  // Once the first two are gone, new connections are served again.
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_EQ(HttpRequest(p.port(), "GET", "/health").status, 200);
+}
+
+TEST(ServeLimitsTest, AClientThatStallsInItsHeaderIsDisconnected) {
+  testing::TempDir data;
+  Env env = BaseEnv(data.path());
+  env["HTTP_HEADER_TIMEOUT_SECONDS"] = "1";
+  WagateProcess p(env);
+  ASSERT_TRUE(p.started()) << p.ReadLog();
+  int fd = Connect(p.port());
+  ASSERT_GE(fd, 0);
+  const char partial[] = "POST /webhook HTTP/1.1\r\nHost: x\r\n";  // never finished
+  ASSERT_EQ(write(fd, partial, sizeof partial - 1), static_cast<ssize_t>(sizeof partial - 1));
+  EXPECT_TRUE(ClosedByPeerWithin(fd, std::chrono::milliseconds(5000)));
+  close(fd);
+}
+
+TEST(ServeLogTest, SecretsNeverReachTheLog) {
+  testing::TempDir data;
+  Env env = BaseEnv(data.path());
+  env["LOG_LEVEL"] = "debug";
+  env["WHATSAPP_ACCESS_TOKEN"] = "EAAGsecretaccesstoken123";
+  WagateProcess p(env);
+  ASSERT_TRUE(p.started()) << p.ReadLog();
+  std::string body = TextMessageBody("wamid.LOG1");
+  HttpRequest(p.port(), "POST", "/webhook", body, Signed(body));
+  HttpRequest(p.port(), "POST", "/webhook", body,
+              Env{{"X-Hub-Signature-256", whatsapp::SignatureHeader("wrong-secret", body)},
+                  {"Authorization", std::string("Bearer ") + kSecret}});
+  HttpRequest(p.port(), "GET", std::string("/webhook?hub.mode=subscribe&hub.verify_token=") +
+                                   kVerifyToken + "&hub.challenge=42");
+  HttpRequest(p.port(), "GET", "/webhook?hub.mode=subscribe&hub.verify_token=nope&hub.challenge=42");
+  EXPECT_EQ(p.Terminate(), 0);
+  std::string log = p.ReadLog();
+  EXPECT_NE(log.find("\"msg\":\"listening\""), std::string::npos) << log;
+  for (const char* secret : {kSecret, kVerifyToken, "EAAGsecretaccesstoken123"}) {
+    EXPECT_EQ(log.find(secret), std::string::npos) << secret << " leaked:\n" << log;
+  }
 }
 
 }  // namespace
