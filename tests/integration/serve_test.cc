@@ -351,6 +351,34 @@ TEST(ServeLimitsTest, AClientThatStallsInItsHeaderIsDisconnected) {
   close(fd);
 }
 
+TEST(ServeStopTest, ARequestInFlightAtSigtermIsAnsweredBeforeExit) {
+  testing::TempDir data;
+  WagateProcess p(BaseEnv(data.path()));
+  ASSERT_TRUE(p.started()) << p.ReadLog();
+  std::string body = TextMessageBody("wamid.INFLIGHT");
+  std::string head = "POST /webhook HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                     "X-Hub-Signature-256: " + whatsapp::SignatureHeader(kSecret, body) +
+                     "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n";
+  int fd = Connect(p.port());
+  ASSERT_GE(fd, 0);
+  std::string first = head + body.substr(0, body.size() / 2);
+  ASSERT_EQ(write(fd, first.data(), first.size()), static_cast<ssize_t>(first.size()));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  p.Signal(SIGTERM);  // the request is half read
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  std::string rest = body.substr(body.size() / 2);
+  ASSERT_EQ(write(fd, rest.data(), rest.size()), static_cast<ssize_t>(rest.size()));
+  std::string answer;
+  char buf[4096];
+  for (ssize_t n; (n = read(fd, buf, sizeof buf)) > 0;) answer.append(buf, static_cast<size_t>(n));
+  close(fd);
+  EXPECT_EQ(answer.rfind("HTTP/1.1 200", 0), 0u) << answer;
+  EXPECT_NE(answer.find("\"accepted\":1"), std::string::npos) << answer;
+  EXPECT_NE(answer.find("Connection: close"), std::string::npos) << answer;
+  EXPECT_EQ(p.Wait(std::chrono::seconds(30)), 0) << p.ReadLog();
+  EXPECT_EQ(RunWagate({"inspect", "msg:wamid.INFLIGHT"}, BaseEnv(data.path())).exit_code, 0);
+}
+
 TEST(ServeLogTest, SecretsNeverReachTheLog) {
   testing::TempDir data;
   Env env = BaseEnv(data.path());

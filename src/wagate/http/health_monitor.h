@@ -1,7 +1,8 @@
 // HealthMonitor: keeps a fresh snapshot of the store's reachability and the queue depths, so
 // that /health and /health/detailed answer from memory and never touch storage on an I/O thread.
 //
-// A background thread ("health-monitor") refreshes the snapshot every `interval`; Start() takes
+// A background thread ("health-monitor") refreshes the snapshot every `interval` (the depth
+// counts walk an index, so they are not taken more often than needed); Start() takes
 // the first snapshot before returning, so the first request already sees real values.
 //
 // Thread safety: Snapshot() and SetDraining() are safe from any thread.
@@ -32,7 +33,7 @@ class HealthMonitor {
  public:
   // Both ports are borrowed and must outlive the monitor.
   HealthMonitor(ports::WorkStore& store, ports::QueueStatsSource& queues, const Clock& clock,
-                std::chrono::milliseconds interval = std::chrono::milliseconds(1000));
+                std::chrono::milliseconds interval = std::chrono::milliseconds(2000));
   ~HealthMonitor();
 
   void Start();

@@ -227,16 +227,13 @@ void Server::Accept() {
 void Server::Register(const std::shared_ptr<Connection>& c) {
   connections_.fetch_add(1);
   MutexLock lock(mu_);
-  live_.push_back(c);
+  live_.emplace(c.get(), c);
 }
 
 void Server::Unregister(Connection* c) {
   connections_.fetch_sub(1);
   MutexLock lock(mu_);
-  std::erase_if(live_, [c](const std::weak_ptr<Connection>& w) {
-    auto p = w.lock();
-    return !p || p.get() == c;
-  });
+  live_.erase(c);
 }
 
 void Server::StopAccepting() {
@@ -250,8 +247,8 @@ void Server::StopAccepting() {
   std::vector<std::shared_ptr<Connection>> live;
   {
     MutexLock lock(mu_);
-    for (auto& w : live_) {
-      if (auto p = w.lock()) live.push_back(std::move(p));
+    for (auto& [raw, weak] : live_) {
+      if (auto p = weak.lock()) live.push_back(std::move(p));
     }
   }
   for (auto& c : live) {

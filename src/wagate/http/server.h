@@ -27,6 +27,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "wagate/base/mutex.h"
@@ -79,7 +80,8 @@ class Server {
   std::atomic<int> connections_{0};
 
   Mutex mu_;
-  std::vector<std::weak_ptr<Connection>> live_ WAGATE_GUARDED_BY(mu_);
+  // Every open connection, so that StopAccepting can close the idle ones.
+  std::unordered_map<Connection*, std::weak_ptr<Connection>> live_ WAGATE_GUARDED_BY(mu_);
 };
 
 }  // namespace wagate::http

@@ -59,6 +59,11 @@ struct SqliteAdmitter::Statements {
 StatusOr<std::unique_ptr<SqliteAdmitter>> SqliteAdmitter::Create(std::unique_ptr<Database> db,
                                                                  Options options,
                                                                  const Clock& clock) {
+  // Every admitted key lands on a random leaf of the records B-tree. With SQLite's default 2 MiB
+  // cache most of those leaves are read back from the file on every insert; 16 MiB keeps the
+  // hot part of the tree in memory (ingest throughput +30 % in bench/RESULTS.md) at a bounded
+  // cost in RSS.
+  WAGATE_RETURN_IF_ERROR(db->Exec("PRAGMA cache_size=-16384"));
   StatusOr<Statement> upsert = db->Prepare(kUpsertRecord);
   if (!upsert.ok()) return upsert.status();
   StatusOr<Statement> insert = db->Prepare(kInsertMessage);

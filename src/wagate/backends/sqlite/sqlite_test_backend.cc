@@ -6,12 +6,15 @@
 namespace wagate::sqlite {
 
 namespace {
+// Setup failures end the test binary with the reason: nothing can be tested without a store.
+void Check(const Status& s) {
+  if (s.ok()) return;
+  std::fprintf(stderr, "test backend setup failed: %s\n", s.ToString().c_str());
+  std::abort();
+}
 template <typename T>
 T Must(StatusOr<T> v) {
-  if (!v.ok()) {
-    std::fprintf(stderr, "test backend setup failed: %s\n", v.status().ToString().c_str());
-    std::abort();
-  }
+  Check(v.status());
   return std::move(*v);
 }
 }  // namespace
@@ -19,8 +22,7 @@ T Must(StatusOr<T> v) {
 SqliteTestBackend::SqliteTestBackend(const testing::AdmitBackendOptions& options,
                                      uint64_t min_free_disk_bytes) {
   std::unique_ptr<Database> writer = OpenConnection();
-  Status migrated = Migrate(*writer);
-  if (!migrated.ok()) Must<int>(migrated);
+  Check(Migrate(*writer));
   SqliteAdmitter::Options admit_options;
   admit_options.dedup_ttl = options.dedup_ttl;
   admit_options.min_free_disk_bytes = min_free_disk_bytes;
