@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "harness.h"
+#include "wagate/testing/json_schema.h"
 #include "wagate/whatsapp/signature.h"
 
 namespace wagate::integration {
@@ -85,6 +86,8 @@ TEST_F(ServeTest, SignedPostIsAcceptedOnceThenCountedAsDuplicate) {
   CommandResult inspect = RunWagate({"inspect", "msg:wamid.IT-ONE", "--json"}, BaseEnv(data_.path()));
   EXPECT_EQ(inspect.exit_code, 0) << inspect.err;
   boost::json::value record = boost::json::parse(inspect.out);
+  EXPECT_EQ(testing::ValidateJsonSchema(testing::LoadSchema("inspect.json"), record),
+            std::vector<std::string>{});
   EXPECT_EQ(record.at("state").as_string(), "QUEUED");
   EXPECT_EQ(record.at("kind").as_string(), "message");
 }
@@ -141,7 +144,10 @@ TEST_F(ServeTest, WrongOrMissingSignatureIsRejectedAndNothingStored) {
   EXPECT_EQ(HttpRequest(p.port(), "POST", "/webhook", body).status, 401);
   CommandResult inspect = RunWagate({"inspect", "msg:wamid.IT-FORGED", "--json"}, BaseEnv(data_.path()));
   EXPECT_EQ(inspect.exit_code, 1);
-  EXPECT_EQ(boost::json::parse(inspect.out).at("state").as_string(), "ABSENT");
+  boost::json::value absent = boost::json::parse(inspect.out);
+  EXPECT_EQ(absent.at("state").as_string(), "ABSENT");
+  EXPECT_EQ(testing::ValidateJsonSchema(testing::LoadSchema("inspect.json"), absent),
+            std::vector<std::string>{});
 }
 
 TEST_F(ServeTest, OversizeBodyIs413) {
@@ -271,16 +277,16 @@ TEST(CliTest, ProvisionCheckAndVersion) {
   CommandResult before = RunWagate({"check", "--json"}, env);
   EXPECT_EQ(before.exit_code, 1) << "no database yet";
   EXPECT_FALSE(boost::json::parse(before.out).at("ok").as_bool());
+  EXPECT_EQ(testing::ValidateJsonSchema(testing::LoadSchema("check.json"), boost::json::parse(before.out)),
+            std::vector<std::string>{});
   EXPECT_EQ(RunWagate({"provision"}, env).exit_code, 0);
   EXPECT_EQ(RunWagate({"provision"}, env).exit_code, 0) << "idempotent";
   CommandResult after = RunWagate({"check", "--json"}, env);
   EXPECT_EQ(after.exit_code, 0) << after.out;
   boost::json::value doc = boost::json::parse(after.out);
   EXPECT_TRUE(doc.at("ok").as_bool());
-  for (const auto& c : doc.at("checks").as_array()) {
-    EXPECT_TRUE(c.as_object().contains("name") && c.as_object().contains("result") &&
-                c.as_object().contains("detail"));
-  }
+  EXPECT_EQ(testing::ValidateJsonSchema(testing::LoadSchema("check.json"), doc),
+            std::vector<std::string>{});
   CommandResult human = RunWagate({"check"}, env);
   EXPECT_NE(human.out.find("✅"), std::string::npos);
   CommandResult version = RunWagate({"version"}, env);
