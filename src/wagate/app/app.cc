@@ -165,6 +165,10 @@ Status Serve(const config::Config& config, const ServeOptions& options) {
                           log::F("database", db_path), log::F("http_threads", server_options.threads),
                           log::F("signature_check", verifier.enabled())});
 
+  if (!verifier.enabled()) {
+    log::Warn("WHATSAPP_APP_SECRET is not set: webhook signatures are not checked and malformed "
+              "payloads are answered 400 (development only)");
+  }
   int sig = WaitForSignal(signals, std::chrono::milliseconds(-1));
   log::Info("stopping", {log::F("signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"),
                          log::F("drain_seconds", config.drain_seconds)});
