@@ -4,6 +4,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -30,6 +31,7 @@ constexpr uint32_t kHeaderLimit = 16 * 1024;
 // instead of a connection reset.
 constexpr std::chrono::seconds kLingerTime{1};
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+constexpr std::chrono::milliseconds kAcceptRetryDelay{100};
 }  // namespace
 
 // One client connection. Its coroutine and every handler completion run on its io_context's
@@ -218,7 +220,11 @@ void Server::Accept() {
         asio::co_spawn(connection->executor(), connection->Run(connection), asio::detached);
       }
     } else {
+      // Out of file descriptors or memory: retrying at once would spin, so pause briefly.
       log::Warn("accept failed", {log::F("error", ec.message())});
+      auto pause = std::make_shared<asio::steady_timer>(acceptor_.get_executor(), kAcceptRetryDelay);
+      pause->async_wait([this, pause](beast::error_code) { Accept(); });
+      return;
     }
     Accept();
   });
