@@ -12,6 +12,7 @@
 #include "wagate/backends/sqlite/free_disk.h"
 #include "wagate/backends/sqlite/schema.h"
 #include "wagate/backends/sqlite/sqlite_admitter.h"
+#include "wagate/backends/sqlite/sqlite_queue.h"
 #include "wagate/backends/sqlite/sqlite_work_store.h"
 #include "wagate/base/log.h"
 #include "wagate/http/health_handler.h"
@@ -121,9 +122,9 @@ Status Serve(const config::Config& config, const ServeOptions& options) {
   if (!store.ok()) return store.status();
   StatusOr<std::unique_ptr<sqlite::Database>> stats_db = open_reader();
   if (!stats_db.ok()) return stats_db.status();
-  sqlite::SqliteQueueStats queue_stats(std::move(*stats_db), clock);
+  sqlite::SqliteQueue queues(std::move(*stats_db), {.max_receive_count = config.sqs_max_receive_count}, clock);
 
-  http::HealthMonitor monitor(**store, queue_stats, clock);
+  http::HealthMonitor monitor(**store, queues, clock);
   monitor.Start();
 
   whatsapp::SignatureVerifier verifier(config.app_secrets);

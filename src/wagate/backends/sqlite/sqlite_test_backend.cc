@@ -28,7 +28,7 @@ SqliteTestBackend::SqliteTestBackend(const testing::AdmitBackendOptions& options
   admit_options.min_free_disk_bytes = min_free_disk_bytes;
   admitter_ = Must(SqliteAdmitter::Create(std::move(writer), admit_options, *options.clock));
   store_ = Must(SqliteWorkStore::Create(OpenConnection()));
-  queues_ = std::make_unique<SqliteQueueStats>(OpenConnection(), *options.clock);
+  queues_ = std::make_unique<SqliteQueue>(OpenConnection(), SqliteQueue::Options{}, *options.clock);
 }
 
 std::unique_ptr<Database> SqliteTestBackend::OpenConnection() const {
@@ -37,6 +37,27 @@ std::unique_ptr<Database> SqliteTestBackend::OpenConnection() const {
 
 std::unique_ptr<testing::AdmitBackend> MakeSqliteTestBackend(const testing::AdmitBackendOptions& o) {
   return std::make_unique<SqliteTestBackend>(o);
+}
+
+SqliteQueueTestBackend::SqliteQueueTestBackend(const testing::QueueBackendOptions& options)
+    : options_(options) {
+  std::unique_ptr<Database> db = Must(Database::Open(DatabasePath(dir_.path())));
+  Check(Migrate(*db));
+  queue_ = Open();
+}
+
+std::unique_ptr<SqliteQueue> SqliteQueueTestBackend::Open() {
+  SqliteQueue::Options queue_options;
+  queue_options.max_receive_count = options_.max_receive_count;
+  queue_options.poll_interval = Millis(20);
+  return std::make_unique<SqliteQueue>(Must(Database::Open(DatabasePath(dir_.path()))),
+                                       queue_options, *options_.clock);
+}
+
+std::unique_ptr<ports::Queue> SqliteQueueTestBackend::OpenAnother() { return Open(); }
+
+std::unique_ptr<testing::QueueBackend> MakeSqliteQueueBackend(const testing::QueueBackendOptions& o) {
+  return std::make_unique<SqliteQueueTestBackend>(o);
 }
 
 }  // namespace wagate::sqlite

@@ -7,8 +7,10 @@
 
 #include "wagate/backends/sqlite/schema.h"
 #include "wagate/backends/sqlite/sqlite_admitter.h"
+#include "wagate/backends/sqlite/sqlite_queue.h"
 #include "wagate/backends/sqlite/sqlite_work_store.h"
 #include "wagate/testing/contract/admit_contract.h"
+#include "wagate/testing/contract/queue_contract.h"
 #include "wagate/testing/temp_dir.h"
 
 namespace wagate::sqlite {
@@ -24,6 +26,7 @@ class SqliteTestBackend final : public testing::AdmitBackend {
   bool single_queue_entry() const override { return true; }
 
   SqliteAdmitter& sqlite_admitter() { return *admitter_; }
+  SqliteQueue& queue() { return *queues_; }
   std::string db_path() const { return DatabasePath(dir_.path()); }
   // A separate connection for assertions and fault injection.
   std::unique_ptr<Database> OpenConnection() const;
@@ -32,9 +35,27 @@ class SqliteTestBackend final : public testing::AdmitBackend {
   testing::TempDir dir_;
   std::unique_ptr<SqliteAdmitter> admitter_;
   std::unique_ptr<SqliteWorkStore> store_;
-  std::unique_ptr<SqliteQueueStats> queues_;
+  std::unique_ptr<SqliteQueue> queues_;
 };
 
 std::unique_ptr<testing::AdmitBackend> MakeSqliteTestBackend(const testing::AdmitBackendOptions& o);
+
+// Fresh queues in a temporary database; OpenAnother() opens a second connection to the same file.
+class SqliteQueueTestBackend final : public testing::QueueBackend {
+ public:
+  explicit SqliteQueueTestBackend(const testing::QueueBackendOptions& options);
+  ports::Queue& queue() override { return *queue_; }
+  ports::QueueStatsSource& stats() override { return *queue_; }
+  std::unique_ptr<ports::Queue> OpenAnother() override;
+  std::string db_path() const { return DatabasePath(dir_.path()); }
+
+ private:
+  std::unique_ptr<SqliteQueue> Open();
+  testing::TempDir dir_;
+  testing::QueueBackendOptions options_;
+  std::unique_ptr<SqliteQueue> queue_;
+};
+
+std::unique_ptr<testing::QueueBackend> MakeSqliteQueueBackend(const testing::QueueBackendOptions& o);
 
 }  // namespace wagate::sqlite

@@ -73,29 +73,4 @@ Status SqliteWorkStore::Ping() {
   return row.ok() ? Status::Ok() : row.status();
 }
 
-StatusOr<ports::QueueStats> SqliteQueueStats::Stats(domain::QueueName queue) {
-  MutexLock lock(mu_);
-  const int64_t now_ms = ToUnixMillis(clock_.Now());
-  std::string name(domain::QueueNameText(queue));
-  // Counts come from the (queue, visible_at, receive_count) index alone; the oldest message is
-  // the one with the smallest id, found by walking the primary key.
-  StatusOr<Statement> stmt = db_->Prepare(R"sql(
-    SELECT (SELECT count(*) FROM queue_messages WHERE queue = ?1 AND visible_at <= ?2),
-           (SELECT count(*) FROM queue_messages WHERE queue = ?1 AND visible_at > ?2 AND receive_count > 0),
-           (SELECT count(*) FROM queue_messages WHERE queue = ?1 AND visible_at > ?2 AND receive_count = 0),
-           (SELECT sent_at FROM queue_messages WHERE queue = ?1 ORDER BY id LIMIT 1),
-           (SELECT count(*) FROM queue_messages WHERE queue = ?1 || '-dlq'))sql");
-  if (!stmt.ok()) return stmt.status();
-  stmt->Bind(1, std::string_view(name)).Bind(2, now_ms);
-  StatusOr<bool> row = stmt->Step();
-  if (!row.ok()) return row.status();
-  ports::QueueStats s;
-  s.visible = stmt->ColumnInt(0);
-  s.in_flight = stmt->ColumnInt(1);
-  s.delayed = stmt->ColumnInt(2);
-  if (!stmt->ColumnIsNull(3)) s.oldest_age_seconds = std::max<int64_t>(0, (now_ms - stmt->ColumnInt(3)) / 1000);
-  s.dlq = stmt->ColumnInt(4);
-  return s;
-}
-
 }  // namespace wagate::sqlite

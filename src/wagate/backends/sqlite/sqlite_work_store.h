@@ -10,7 +10,6 @@
 #include "wagate/backends/sqlite/database.h"
 #include "wagate/base/clock.h"
 #include "wagate/base/mutex.h"
-#include "wagate/ports/queue_stats.h"
 #include "wagate/ports/work_store.h"
 
 namespace wagate::sqlite {
@@ -26,20 +25,6 @@ class SqliteWorkStore final : public ports::WorkStore {
   explicit SqliteWorkStore(std::unique_ptr<Database> db) : db_(std::move(db)) {}
   Mutex mu_;
   std::unique_ptr<Database> db_ WAGATE_PT_GUARDED_BY(mu_);
-};
-
-// Queue depth figures from the queue_messages table (exact on sqlite, SPEC §3).
-class SqliteQueueStats final : public ports::QueueStatsSource {
- public:
-  SqliteQueueStats(std::unique_ptr<Database> db, const Clock& clock)
-      : db_(std::move(db)), clock_(clock) {}
-
-  StatusOr<ports::QueueStats> Stats(domain::QueueName queue) override;
-
- private:
-  Mutex mu_;
-  std::unique_ptr<Database> db_ WAGATE_PT_GUARDED_BY(mu_);
-  const Clock& clock_;
 };
 
 }  // namespace wagate::sqlite

@@ -1,0 +1,212 @@
+#include "wagate/backends/sqlite/sqlite_queue.h"
+
+#include <algorithm>
+
+#include "wagate/backends/sqlite/message_id_sequence.h"
+
+namespace wagate::sqlite {
+
+namespace {
+
+std::string Name(domain::QueueName q) { return std::string(domain::QueueNameText(q)); }
+std::string DeadLetterName(domain::QueueName q) { return Name(q) + "-dlq"; }
+
+// Messages visible again after their last allowed receive go to the dead-letter queue instead
+// of being delivered (SQS's redrive policy; the backstop when a worker died holding one).
+constexpr std::string_view kDeadLetterOverReceived = R"sql(
+UPDATE queue_messages
+SET queue = ?1 || '-dlq', source_queue = ?1, reason = 'max_receive_count',
+    last_error = coalesce(last_error, 'received ' || receive_count || ' times without being deleted'),
+    history = coalesce(history, '[]'), dead_at = ?2, visible_at = ?2, receipt = NULL
+WHERE queue = ?1 AND visible_at <= ?2 AND receive_count >= ?3
+)sql";
+
+constexpr std::string_view kReceive = R"sql(
+UPDATE queue_messages
+SET visible_at = ?2 + ?4, receive_count = receive_count + 1,
+    first_received_at = coalesce(first_received_at, ?2), receipt = id || '.' || (receive_count + 1)
+WHERE id IN (SELECT id FROM queue_messages WHERE queue = ?1 AND visible_at <= ?2
+             ORDER BY visible_at, id LIMIT ?3)
+RETURNING id, receipt, key, body, receive_count, sent_at, first_received_at
+)sql";
+
+}  // namespace
+
+template <typename Fn>
+Status SqliteQueue::InTransaction(Fn&& body) {
+  WAGATE_RETURN_IF_ERROR(db_->Exec("BEGIN IMMEDIATE"));
+  Status s = body();
+  if (s.ok()) s = db_->Exec("COMMIT");
+  if (!s.ok()) (void)db_->Exec("ROLLBACK");
+  return s;
+}
+
+StatusOr<std::vector<std::string>> SqliteQueue::Send(domain::QueueName queue,
+                                                     std::vector<ports::OutgoingMessage> messages) {
+  std::vector<std::string> ids;
+  {
+    MutexLock lock(mu_);
+    const int64_t now_ms = ToUnixMillis(clock_.Now());
+    Status s = InTransaction([&]() WAGATE_REQUIRES(mu_) -> Status {
+      StatusOr<Statement> insert = db_->Prepare(
+          "INSERT INTO queue_messages(id, queue, key, body, sent_at, visible_at) "
+          "VALUES(?1, ?2, ?3, ?4, ?5, ?6)");
+      if (!insert.ok()) return insert.status();
+      MessageIdSequence sequence;
+      WAGATE_RETURN_IF_ERROR(sequence.Load(*db_));
+      std::string name = Name(queue);
+      for (const ports::OutgoingMessage& m : messages) {
+        int64_t id = sequence.Next();
+        WAGATE_RETURN_IF_ERROR(insert->Bind(1, id)
+                                   .Bind(2, std::string_view(name))
+                                   .Bind(3, m.key)
+                                   .BindBlob(4, m.body)
+                                   .Bind(5, now_ms)
+                                   .Bind(6, now_ms + m.delay.count())
+                                   .Run());
+        ids.push_back(std::to_string(id));
+      }
+      return sequence.Store(*db_);
+    });
+    if (!s.ok()) return s;
+  }
+  sends_.fetch_add(1);
+  {
+    MutexLock lock(wait_mu_);
+  }
+  sent_.notify_all();
+  return ids;
+}
+
+StatusOr<std::vector<ports::ReceivedMessage>> SqliteQueue::TryReceive(domain::QueueName queue,
+                                                                      int max, Millis visibility) {
+  MutexLock lock(mu_);
+  const int64_t now_ms = ToUnixMillis(clock_.Now());
+  std::vector<ports::ReceivedMessage> out;
+  std::string name = Name(queue);
+  Status s = InTransaction([&]() WAGATE_REQUIRES(mu_) -> Status {
+    StatusOr<Statement> dead = db_->Prepare(kDeadLetterOverReceived);
+    if (!dead.ok()) return dead.status();
+    WAGATE_RETURN_IF_ERROR(dead->Bind(1, std::string_view(name))
+                               .Bind(2, now_ms)
+                               .Bind(3, static_cast<int64_t>(options_.max_receive_count))
+                               .Run());
+    StatusOr<Statement> receive = db_->Prepare(kReceive);
+    if (!receive.ok()) return receive.status();
+    receive->Bind(1, std::string_view(name))
+        .Bind(2, now_ms)
+        .Bind(3, static_cast<int64_t>(std::clamp(max, 1, 10)))
+        .Bind(4, static_cast<int64_t>(visibility.count()));
+    for (;;) {
+      StatusOr<bool> row = receive->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) break;
+      ports::ReceivedMessage m;
+      m.id = std::to_string(receive->ColumnInt(0));
+      m.receipt = receive->ColumnText(1);
+      m.key = receive->ColumnText(2);
+      m.body = receive->ColumnText(3);
+      m.receive_count = static_cast<int>(receive->ColumnInt(4));
+      m.sent_at = FromUnixMillis(receive->ColumnInt(5));
+      m.first_received_at = FromUnixMillis(receive->ColumnInt(6));
+      out.push_back(std::move(m));
+    }
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  // RETURNING yields rows in no particular order; hand them out oldest first.
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+    return std::stoll(a.id) < std::stoll(b.id);
+  });
+  return out;
+}
+
+StatusOr<std::vector<ports::ReceivedMessage>> SqliteQueue::Receive(domain::QueueName queue, int max,
+                                                                   Millis visibility, Millis wait) {
+  const auto deadline = std::chrono::steady_clock::now() + wait;
+  for (;;) {
+    const uint64_t sends_before = sends_.load();
+    StatusOr<std::vector<ports::ReceivedMessage>> got = TryReceive(queue, max, visibility);
+    if (!got.ok() || !got->empty()) return got;
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= deadline) return got;
+    MutexLock lock(wait_mu_);
+    auto until = std::min(deadline, now + options_.poll_interval);
+    sent_.wait_until(wait_mu_, until, [&] { return sends_.load() != sends_before; });
+  }
+}
+
+Status SqliteQueue::ChangeVisibility(domain::QueueName queue, const std::string& receipt,
+                                     Millis visibility) {
+  MutexLock lock(mu_);
+  StatusOr<Statement> stmt = db_->Prepare(
+      "UPDATE queue_messages SET visible_at = ?3 WHERE queue = ?1 AND receipt = ?2");
+  if (!stmt.ok()) return stmt.status();
+  std::string name = Name(queue);
+  WAGATE_RETURN_IF_ERROR(stmt->Bind(1, std::string_view(name))
+                             .Bind(2, receipt)
+                             .Bind(3, ToUnixMillis(clock_.Now()) + visibility.count())
+                             .Run());
+  return db_->Changes() == 1 ? Status::Ok() : NotFoundError("receipt is no longer current");
+}
+
+Status SqliteQueue::Delete(domain::QueueName queue, const std::string& receipt) {
+  MutexLock lock(mu_);
+  StatusOr<Statement> stmt =
+      db_->Prepare("DELETE FROM queue_messages WHERE queue = ?1 AND receipt = ?2");
+  if (!stmt.ok()) return stmt.status();
+  std::string name = Name(queue);
+  WAGATE_RETURN_IF_ERROR(stmt->Bind(1, std::string_view(name)).Bind(2, receipt).Run());
+  return db_->Changes() == 1 ? Status::Ok() : NotFoundError("receipt is no longer current");
+}
+
+Status SqliteQueue::MoveToDeadLetter(domain::QueueName queue, const std::string& receipt,
+                                     const ports::DeadLetterReason& why) {
+  MutexLock lock(mu_);
+  StatusOr<Statement> stmt = db_->Prepare(R"sql(
+      UPDATE queue_messages
+      SET queue = ?3, source_queue = ?1, reason = ?4, last_error = ?5,
+          history = coalesce(nullif(?6, ''), '[]'), dead_at = ?7, visible_at = ?7, receipt = NULL
+      WHERE queue = ?1 AND receipt = ?2)sql");
+  if (!stmt.ok()) return stmt.status();
+  std::string name = Name(queue);
+  std::string dlq = DeadLetterName(queue);
+  WAGATE_RETURN_IF_ERROR(stmt->Bind(1, std::string_view(name))
+                             .Bind(2, receipt)
+                             .Bind(3, std::string_view(dlq))
+                             .Bind(4, why.reason)
+                             .Bind(5, why.last_error)
+                             .Bind(6, why.history)
+                             .Bind(7, ToUnixMillis(clock_.Now()))
+                             .Run());
+  return db_->Changes() == 1 ? Status::Ok() : NotFoundError("receipt is no longer current");
+}
+
+StatusOr<ports::QueueStats> SqliteQueue::Stats(domain::QueueName queue) {
+  MutexLock lock(mu_);
+  const int64_t now_ms = ToUnixMillis(clock_.Now());
+  std::string name = Name(queue);
+  // Counts come from the (queue, visible_at, receive_count) index alone; the oldest message is
+  // the one with the smallest id, found by walking the primary key.
+  StatusOr<Statement> stmt = db_->Prepare(R"sql(
+    SELECT (SELECT count(*) FROM queue_messages WHERE queue = ?1 AND visible_at <= ?2),
+           (SELECT count(*) FROM queue_messages WHERE queue = ?1 AND visible_at > ?2 AND receive_count > 0),
+           (SELECT count(*) FROM queue_messages WHERE queue = ?1 AND visible_at > ?2 AND receive_count = 0),
+           (SELECT sent_at FROM queue_messages WHERE queue = ?1 ORDER BY id LIMIT 1),
+           (SELECT count(*) FROM queue_messages WHERE queue = ?1 || '-dlq'))sql");
+  if (!stmt.ok()) return stmt.status();
+  stmt->Bind(1, std::string_view(name)).Bind(2, now_ms);
+  StatusOr<bool> row = stmt->Step();
+  if (!row.ok()) return row.status();
+  ports::QueueStats s;
+  s.visible = stmt->ColumnInt(0);
+  s.in_flight = stmt->ColumnInt(1);
+  s.delayed = stmt->ColumnInt(2);
+  if (!stmt->ColumnIsNull(3)) {
+    s.oldest_age_seconds = std::max<int64_t>(0, (now_ms - stmt->ColumnInt(3)) / 1000);
+  }
+  s.dlq = stmt->ColumnInt(4);
+  return s;
+}
+
+}  // namespace wagate::sqlite

@@ -1,0 +1,201 @@
+#include "wagate/testing/contract/queue_contract.h"
+
+#include <future>
+#include <mutex>
+#include <set>
+#include <thread>
+
+namespace wagate::testing {
+
+namespace {
+
+using domain::QueueName;
+using ports::OutgoingMessage;
+using ports::ReceivedMessage;
+
+constexpr QueueName kQ = QueueName::kIncoming;
+constexpr Millis kVisibility{30'000};
+
+std::vector<ReceivedMessage> ReceiveNow(ports::Queue& q, int max = 10, Millis vis = kVisibility) {
+  StatusOr<std::vector<ReceivedMessage>> got = q.Receive(kQ, max, vis, Millis(0));
+  EXPECT_TRUE(got.ok()) << got.status().ToString();
+  return got.ok() ? *got : std::vector<ReceivedMessage>{};
+}
+
+void SendKeys(ports::Queue& q, std::initializer_list<std::string> keys, Millis delay = Millis(0)) {
+  std::vector<OutgoingMessage> messages;
+  for (const std::string& k : keys) messages.push_back({k, "body of " + k, delay});
+  ASSERT_TRUE(q.Send(kQ, std::move(messages)).ok());
+}
+
+}  // namespace
+
+TEST_P(QueueContractTest, SentMessagesAreReceivedOldestFirstWithTheirKeyAndBody) {
+  auto b = MakeBackend();
+  SendKeys(b->queue(), {"msg:A", "msg:B"});
+  std::vector<ReceivedMessage> got = ReceiveNow(b->queue());
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0].key, "msg:A");
+  EXPECT_EQ(got[0].body, "body of msg:A");
+  EXPECT_EQ(got[1].key, "msg:B");
+  EXPECT_EQ(got[0].receive_count, 1);
+  EXPECT_EQ(got[0].sent_at, clock_.Now());
+  EXPECT_EQ(got[0].first_received_at, clock_.Now());
+  EXPECT_NE(got[0].receipt, got[1].receipt);
+  ports::QueueStats stats = *b->stats().Stats(kQ);
+  EXPECT_EQ(stats.visible, 0);
+  EXPECT_EQ(stats.in_flight, 2);
+  EXPECT_TRUE(ReceiveNow(b->queue()).empty()) << "in flight messages are invisible";
+}
+
+TEST_P(QueueContractTest, AnUndeletedMessageReappearsExactlyWhenItsVisibilityEnds) {
+  auto b = MakeBackend();
+  SendKeys(b->queue(), {"msg:A"});
+  std::vector<ReceivedMessage> first = ReceiveNow(b->queue());
+  ASSERT_EQ(first.size(), 1u);
+  clock_.Advance(kVisibility - Millis(1));
+  EXPECT_TRUE(ReceiveNow(b->queue()).empty());
+  clock_.Advance(Millis(1));
+  std::vector<ReceivedMessage> second = ReceiveNow(b->queue());
+  ASSERT_EQ(second.size(), 1u);
+  EXPECT_EQ(second[0].id, first[0].id);
+  EXPECT_EQ(second[0].receive_count, 2);
+  EXPECT_NE(second[0].receipt, first[0].receipt);
+  EXPECT_EQ(second[0].first_received_at, first[0].first_received_at);
+}
+
+TEST_P(QueueContractTest, OnlyTheCurrentReceiptDeletesOrChangesVisibility) {
+  auto b = MakeBackend();
+  SendKeys(b->queue(), {"msg:A"});
+  std::string old_receipt = ReceiveNow(b->queue())[0].receipt;
+  clock_.Advance(kVisibility);
+  std::string current = ReceiveNow(b->queue())[0].receipt;
+  EXPECT_EQ(b->queue().Delete(kQ, old_receipt).code(), StatusCode::kNotFound);
+  EXPECT_EQ(b->queue().ChangeVisibility(kQ, old_receipt, Millis(0)).code(), StatusCode::kNotFound);
+  EXPECT_TRUE(b->queue().Delete(kQ, current).ok());
+  EXPECT_EQ(b->queue().Delete(kQ, current).code(), StatusCode::kNotFound) << "already deleted";
+  clock_.Advance(kVisibility);
+  EXPECT_TRUE(ReceiveNow(b->queue()).empty());
+  EXPECT_EQ(b->stats().Stats(kQ)->in_flight, 0);
+}
+
+TEST_P(QueueContractTest, ChangeVisibilityMovesTheReappearanceTime) {
+  auto b = MakeBackend();
+  SendKeys(b->queue(), {"msg:A"});
+  std::string receipt = ReceiveNow(b->queue())[0].receipt;
+  ASSERT_TRUE(b->queue().ChangeVisibility(kQ, receipt, Millis(0)).ok());
+  std::vector<ReceivedMessage> again = ReceiveNow(b->queue());
+  ASSERT_EQ(again.size(), 1u) << "visibility 0 releases the message at once";
+  ASSERT_TRUE(b->queue().ChangeVisibility(kQ, again[0].receipt, Millis(120'000)).ok());
+  clock_.Advance(kVisibility);
+  EXPECT_TRUE(ReceiveNow(b->queue()).empty()) << "extended past the original visibility";
+  clock_.Advance(Millis(120'000) - kVisibility);
+  EXPECT_EQ(ReceiveNow(b->queue()).size(), 1u);
+}
+
+TEST_P(QueueContractTest, DelayedMessagesStayInvisibleUntilTheirDelayPasses) {
+  auto b = MakeBackend();
+  SendKeys(b->queue(), {"msg:A"}, Millis(5'000));
+  EXPECT_EQ(b->stats().Stats(kQ)->delayed, 1);
+  EXPECT_TRUE(ReceiveNow(b->queue()).empty());
+  clock_.Advance(Millis(5'000));
+  EXPECT_EQ(ReceiveNow(b->queue()).size(), 1u);
+}
+
+TEST_P(QueueContractTest, ReceiveHandsOutAtMostTenMessages) {
+  auto b = MakeBackend();
+  std::vector<OutgoingMessage> messages;
+  for (int i = 0; i < 15; ++i) messages.push_back({"msg:" + std::to_string(i), "x", Millis(0)});
+  ASSERT_TRUE(b->queue().Send(kQ, std::move(messages)).ok());
+  EXPECT_EQ(ReceiveNow(b->queue(), 50).size(), 10u);
+  EXPECT_EQ(ReceiveNow(b->queue(), 3).size(), 3u);
+  EXPECT_EQ(ReceiveNow(b->queue(), 10).size(), 2u);
+}
+
+TEST_P(QueueContractTest, AMessageReceivedMaxReceiveCountTimesGoesToTheDeadLetterQueue) {
+  auto b = MakeBackend(/*max_receive_count=*/3);
+  SendKeys(b->queue(), {"msg:A"});
+  for (int i = 1; i <= 3; ++i) {
+    std::vector<ReceivedMessage> got = ReceiveNow(b->queue());
+    ASSERT_EQ(got.size(), 1u) << "receive " << i;
+    EXPECT_EQ(got[0].receive_count, i);
+    clock_.Advance(kVisibility);
+  }
+  EXPECT_TRUE(ReceiveNow(b->queue()).empty()) << "a fourth receive is not allowed";
+  ports::QueueStats stats = *b->stats().Stats(kQ);
+  EXPECT_EQ(stats.dlq, 1);
+  EXPECT_EQ(stats.visible + stats.in_flight + stats.delayed, 0);
+}
+
+TEST_P(QueueContractTest, MoveToDeadLetterNeedsTheCurrentReceipt) {
+  auto b = MakeBackend();
+  SendKeys(b->queue(), {"msg:A"});
+  std::string old_receipt = ReceiveNow(b->queue())[0].receipt;
+  clock_.Advance(kVisibility);
+  std::string current = ReceiveNow(b->queue())[0].receipt;
+  ports::DeadLetterReason why{"handler_rejected", "HTTP 400 from handler", R"([{"outcome":"rejected"}])"};
+  EXPECT_EQ(b->queue().MoveToDeadLetter(kQ, old_receipt, why).code(), StatusCode::kNotFound);
+  EXPECT_TRUE(b->queue().MoveToDeadLetter(kQ, current, why).ok());
+  EXPECT_EQ(b->stats().Stats(kQ)->dlq, 1);
+  clock_.Advance(kVisibility);
+  EXPECT_TRUE(ReceiveNow(b->queue()).empty());
+}
+
+TEST_P(QueueContractTest, ConcurrentReceiversNeverShareAMessage) {
+  auto b = MakeBackend();
+  constexpr int kMessages = 300;
+  std::vector<OutgoingMessage> messages;
+  for (int i = 0; i < kMessages; ++i) messages.push_back({"msg:" + std::to_string(i), "x", Millis(0)});
+  ASSERT_TRUE(b->queue().Send(kQ, std::move(messages)).ok());
+  std::vector<std::unique_ptr<ports::Queue>> handles;
+  for (int t = 0; t < 4; ++t) handles.push_back(b->OpenAnother());
+  std::mutex mu;
+  std::multiset<std::string> seen;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    ports::Queue& q = t % 2 == 0 ? b->queue() : *handles[static_cast<size_t>(t / 2)];
+    threads.emplace_back([&q, &mu, &seen] {
+      for (;;) {
+        StatusOr<std::vector<ReceivedMessage>> got = q.Receive(kQ, 10, Millis(600'000), Millis(0));
+        if (!got.ok() || got->empty()) return;
+        std::lock_guard<std::mutex> lock(mu);
+        for (const ReceivedMessage& m : *got) seen.insert(m.id);
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(seen.size(), static_cast<size_t>(kMessages));
+  EXPECT_EQ(std::set<std::string>(seen.begin(), seen.end()).size(), static_cast<size_t>(kMessages))
+      << "a message was handed to two receivers";
+}
+
+TEST_P(QueueContractTest, ALongPollReturnsAsSoonAsAMessageIsSent) {
+  auto b = MakeBackend();
+  auto waiting = std::async(std::launch::async, [&] {
+    return b->queue().Receive(kQ, 10, kVisibility, Millis(20'000));
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  SendKeys(b->queue(), {"msg:late"});
+  ASSERT_EQ(waiting.wait_for(std::chrono::seconds(10)), std::future_status::ready)
+      << "the poll did not wake up";
+  StatusOr<std::vector<ReceivedMessage>> got = waiting.get();
+  ASSERT_TRUE(got.ok());
+  ASSERT_EQ(got->size(), 1u);
+  EXPECT_EQ((*got)[0].key, "msg:late");
+}
+
+TEST_P(QueueContractTest, ALongPollSeesMessagesSentThroughAnotherHandle) {
+  auto b = MakeBackend();
+  std::unique_ptr<ports::Queue> other = b->OpenAnother();
+  auto waiting = std::async(std::launch::async, [&] {
+    return b->queue().Receive(kQ, 10, kVisibility, Millis(20'000));
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  ASSERT_TRUE(other->Send(kQ, {{"msg:elsewhere", "x", Millis(0)}}).ok());
+  ASSERT_EQ(waiting.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  StatusOr<std::vector<ReceivedMessage>> got = waiting.get();
+  ASSERT_TRUE(got.ok());
+  ASSERT_EQ(got->size(), 1u);
+}
+
+}  // namespace wagate::testing

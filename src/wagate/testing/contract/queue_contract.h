@@ -1,0 +1,46 @@
+// The queue contract suite: SQS semantics every Queue backend guarantees (SPEC §3).
+//
+// A backend instantiates it with a factory:
+//   INSTANTIATE_TEST_SUITE_P(Sqlite, QueueContractTest, ::testing::Values(MakeSqliteQueueBackend));
+// The factory builds fresh, empty queues driven by the given FakeClock.
+//
+// Thread safety: test code.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <memory>
+
+#include "wagate/ports/queue.h"
+#include "wagate/ports/queue_stats.h"
+#include "wagate/testing/fake_clock.h"
+
+namespace wagate::testing {
+
+class QueueBackend {
+ public:
+  virtual ~QueueBackend() = default;
+  virtual ports::Queue& queue() = 0;
+  virtual ports::QueueStatsSource& stats() = 0;
+  // Another handle on the same queues, as a second process or machine would have.
+  virtual std::unique_ptr<ports::Queue> OpenAnother() = 0;
+};
+
+struct QueueBackendOptions {
+  FakeClock* clock = nullptr;
+  int max_receive_count = 3;
+};
+
+using QueueBackendFactory =
+    std::function<std::unique_ptr<QueueBackend>(const QueueBackendOptions&)>;
+
+class QueueContractTest : public ::testing::TestWithParam<QueueBackendFactory> {
+ protected:
+  std::unique_ptr<QueueBackend> MakeBackend(int max_receive_count = 3) {
+    return GetParam()(QueueBackendOptions{&clock_, max_receive_count});
+  }
+  FakeClock clock_;
+};
+
+}  // namespace wagate::testing
