@@ -47,6 +47,13 @@ StatusOr<std::unique_ptr<sqlite::Database>> OpenMigrated(const config::Config& c
   return db;
 }
 
+sqlite::SqliteWorkStore::Options StoreOptions(const config::Config& config) {
+  sqlite::SqliteWorkStore::Options options;
+  options.dedup_ttl = std::chrono::seconds(config.dedup_ttl_seconds);
+  options.dead_ttl = std::chrono::seconds(2 * config.sqs_message_retention_seconds);
+  return options;
+}
+
 std::string MakeProcessorId() {
   char host[256] = {0};
   gethostname(host, sizeof host - 1);
@@ -118,7 +125,7 @@ Status Serve(const config::Config& config, const ServeOptions& options) {
   StatusOr<std::unique_ptr<sqlite::Database>> store_db = open_reader();
   if (!store_db.ok()) return store_db.status();
   StatusOr<std::unique_ptr<sqlite::SqliteWorkStore>> store =
-      sqlite::SqliteWorkStore::Create(std::move(*store_db));
+      sqlite::SqliteWorkStore::Create(std::move(*store_db), StoreOptions(config), clock);
   if (!store.ok()) return store.status();
   StatusOr<std::unique_ptr<sqlite::Database>> stats_db = open_reader();
   if (!stats_db.ok()) return stats_db.status();
@@ -204,7 +211,7 @@ StatusOr<domain::Record> Inspect(const config::Config& config, const std::string
       sqlite::Database::Open(path, sqlite::Database::Mode::kReadOnly);
   if (!db.ok()) return db.status();
   StatusOr<std::unique_ptr<sqlite::SqliteWorkStore>> store =
-      sqlite::SqliteWorkStore::Create(std::move(*db));
+      sqlite::SqliteWorkStore::Create(std::move(*db), StoreOptions(config), SystemClock::Instance());
   if (!store.ok()) return store.status();
   return (*store)->Inspect(key);
 }

@@ -1,25 +1,80 @@
-// WorkStore: the work records of SPEC §2, read side for now.
+// WorkStore: the work records of SPEC §2 and the fenced operations on them.
 //
-// Inspect returns one record by key; NotFound when there is none. Ping reports whether the store
-// is reachable. The claim/heartbeat/complete/release/kill operations of SPEC §2.3–2.9 join this
-// interface with the processing pipeline.
+// Every operation is one conditional write (on sqlite one BEGIN IMMEDIATE transaction; on aws one
+// UpdateItem with a ConditionExpression), never a read followed by a write.
+//
+//   Claim      takes the lease on an item received from a queue (invariant 3). It wins when the
+//              record is absent or expired, or PENDING, QUEUED or DEAD, or PROCESSING with an
+//              expired lease; it then sets PROCESSING, the owner, lease_until = now + lease,
+//              fence + 1, attempts + 1 and the queue message id.
+//   Heartbeat  extends the lease of the claimer whose fence still matches.
+//   Complete   sets COMPLETED with the result, and creates and enqueues the item's replies
+//              (`out:` records in `outgoing`), atomically and only for the current fence.
+//   Release    gives the item back after a failed attempt: QUEUED, lease cleared, error kept.
+//   Kill       marks the item DEAD after its message went to the dead-letter queue.
+//
+// Fencing: Heartbeat, Complete, Release and Kill return FailedPrecondition when the fence no
+// longer matches (another worker took the item over): the caller must stop and count `fenced`.
+// Every change after admit appends {at, owner, fence, outcome, error} to the record's history,
+// which keeps the last 10 attempts.
 //
 // Thread safety: implementations are safe to call from any thread; calls may block on storage,
 // so they never run on HTTP I/O threads.
 #pragma once
 
+#include <string>
 #include <string_view>
+#include <vector>
 
+#include "wagate/base/clock.h"
 #include "wagate/base/status.h"
 #include "wagate/domain/record.h"
+#include "wagate/domain/work_item.h"
 
 namespace wagate::ports {
+
+struct ClaimRequest {
+  std::string key;
+  domain::ItemKind kind = domain::ItemKind::kMessage;
+  std::string owner;             // the worker's id
+  std::string queue_message_id;  // the message that delivered the item
+  Millis lease{30'000};
+};
+
+enum class ClaimOutcome {
+  kWon,             // the caller holds the lease with `fence`
+  kBusy,            // another live lease on this same message: its visibility lapsed early
+  kDuplicateEntry,  // another live lease, delivered by another queue message: delete this one
+  kAlreadyDone,     // COMPLETED: delete the message
+};
+
+struct ClaimResult {
+  ClaimOutcome outcome = ClaimOutcome::kWon;
+  int64_t fence = 0;      // kWon: the caller's fence
+  int64_t attempts = 0;   // kWon: this attempt's number
+  Timestamp lease_until;  // kWon: the caller's lease; kBusy/kDuplicateEntry: the holder's
+};
+
+struct Fenced {
+  std::string key;
+  int64_t fence = 0;
+  std::string owner;
+};
 
 class WorkStore {
  public:
   virtual ~WorkStore() = default;
+
   virtual StatusOr<domain::Record> Inspect(std::string_view key) = 0;
   virtual Status Ping() = 0;
+
+  virtual StatusOr<ClaimResult> Claim(const ClaimRequest& request) = 0;
+  virtual Status Heartbeat(const Fenced& claim, Millis lease) = 0;
+  // `result` is JSON ("" for none); `outputs` are the replies to create as `out:` items.
+  virtual Status Complete(const Fenced& claim, const std::string& result,
+                          const std::vector<domain::WorkItem>& outputs) = 0;
+  virtual Status Release(const Fenced& claim, const std::string& error) = 0;
+  virtual Status Kill(const Fenced& claim, const std::string& reason, const std::string& error) = 0;
 };
 
 }  // namespace wagate::ports

@@ -4,31 +4,12 @@
 
 #include "wagate/backends/sqlite/free_disk.h"
 #include "wagate/backends/sqlite/message_id_sequence.h"
+#include "wagate/backends/sqlite/queued_item.h"
 #include "wagate/base/log.h"
 
 namespace wagate::sqlite {
 
 namespace {
-
-// Creates the record, or replaces one whose dedup window has passed. The WHERE clause is the
-// whole dedup decision: a live record makes this a no-op (changes() == 0), so concurrent
-// identical admits cannot both win. The record names the queue message it is about to get
-// (?5, allocated before the write and used only when the write happened). The fence carries
-// over, so a worker that held an expired record can never write to its successor.
-constexpr std::string_view kUpsertRecord = R"sql(
-INSERT INTO records(key, kind, state, created_at, updated_at, expires_at, queue_message_id)
-VALUES(?1, ?2, 'QUEUED', ?3, ?3, ?4, ?5)
-ON CONFLICT(key) DO UPDATE SET
-  kind = excluded.kind, state = 'QUEUED', created_at = excluded.created_at,
-  updated_at = excluded.updated_at, expires_at = excluded.expires_at, attempts = 0,
-  owner = NULL, lease_until = NULL, queue_message_id = excluded.queue_message_id,
-  last_error = NULL, history = '[]', outputs = NULL, outputs_enqueued = 0, result = NULL
-WHERE records.expires_at <= ?3
-)sql";
-
-constexpr std::string_view kInsertMessage = R"sql(
-INSERT INTO queue_messages(id, queue, key, body, sent_at, visible_at) VALUES(?1, ?2, ?3, ?4, ?5, ?5)
-)sql";
 
 constexpr std::string_view kInsertQuarantined = R"sql(
 INSERT INTO queue_messages(id, queue, key, body, attributes, sent_at, visible_at, source_queue,
@@ -51,8 +32,7 @@ size_t ItemCount(const ports::AdmitRequest& r) { return r.items.size() + r.quara
 }  // namespace
 
 struct SqliteAdmitter::Statements {
-  Statement upsert_record;
-  Statement insert_message;
+  QueuedItemStatements items;
   Statement insert_quarantined;
 };
 
@@ -64,14 +44,12 @@ StatusOr<std::unique_ptr<SqliteAdmitter>> SqliteAdmitter::Create(std::unique_ptr
   // hot part of the tree in memory (ingest throughput +30 % in bench/RESULTS.md) at a bounded
   // cost in RSS.
   WAGATE_RETURN_IF_ERROR(db->Exec("PRAGMA cache_size=-16384"));
-  StatusOr<Statement> upsert = db->Prepare(kUpsertRecord);
-  if (!upsert.ok()) return upsert.status();
-  StatusOr<Statement> insert = db->Prepare(kInsertMessage);
-  if (!insert.ok()) return insert.status();
+  StatusOr<QueuedItemStatements> items = QueuedItemStatements::Prepare(*db);
+  if (!items.ok()) return items.status();
   StatusOr<Statement> quarantine = db->Prepare(kInsertQuarantined);
   if (!quarantine.ok()) return quarantine.status();
   auto statements = std::make_unique<Statements>(Statements{
-      std::move(*upsert), std::move(*insert), std::move(*quarantine)});
+      std::move(*items), std::move(*quarantine)});
   return std::unique_ptr<SqliteAdmitter>(
       new SqliteAdmitter(std::move(db), std::move(statements), options, clock));
 }
@@ -206,24 +184,12 @@ Status SqliteAdmitter::WriteRequest(const ports::AdmitRequest& request, int64_t 
   const int64_t expires_ms = now_ms + options_.dedup_ttl.count();
   result.outcomes.reserve(request.items.size());
   for (const domain::WorkItem& item : request.items) {
-    std::string message_id = std::to_string(ids.Peek());
-    WAGATE_RETURN_IF_ERROR(s.upsert_record.Bind(1, item.key)
-                               .Bind(2, domain::ItemKindName(item.kind))
-                               .Bind(3, now_ms)
-                               .Bind(4, expires_ms)
-                               .Bind(5, message_id)
-                               .Run());
-    if (db_->Changes() == 0) {
+    StatusOr<bool> created = CreateQueuedItem(*db_, s.items, ids, item, now_ms, expires_ms);
+    if (!created.ok()) return created.status();
+    if (!*created) {
       result.outcomes.push_back(ports::AdmitOutcome::kDuplicate);
       continue;
     }
-    WAGATE_RETURN_IF_ERROR(
-        s.insert_message.Bind(1, ids.Next())
-            .Bind(2, domain::QueueNameText(domain::QueueForKind(item.kind)))
-            .Bind(3, item.key)
-            .BindBlob(4, item.payload)
-            .Bind(5, now_ms)
-            .Run());
     result.outcomes.push_back(ports::AdmitOutcome::kAccepted);
   }
   for (const domain::QuarantinedPayload& q : request.quarantined) {

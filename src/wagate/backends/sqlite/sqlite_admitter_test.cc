@@ -5,6 +5,7 @@
 #include <future>
 
 #include "wagate/backends/sqlite/sqlite_test_backend.h"
+#include "wagate/testing/contract/work_store_contract.h"
 
 namespace wagate::sqlite {
 namespace {
@@ -14,7 +15,9 @@ using testing::AdmitBackendOptions;
 using testing::FakeClock;
 
 using testing::AdmitContractTest;
+using testing::WorkStoreContractTest;
 INSTANTIATE_TEST_SUITE_P(Sqlite, AdmitContractTest, ::testing::Values(MakeSqliteTestBackend));
+INSTANTIATE_TEST_SUITE_P(Sqlite, WorkStoreContractTest, ::testing::Values(MakeSqliteTestBackend));
 
 ports::AdmitRequest Request(std::initializer_list<std::string> keys) {
   ports::AdmitRequest r;

@@ -27,7 +27,10 @@ SqliteTestBackend::SqliteTestBackend(const testing::AdmitBackendOptions& options
   admit_options.dedup_ttl = options.dedup_ttl;
   admit_options.min_free_disk_bytes = min_free_disk_bytes;
   admitter_ = Must(SqliteAdmitter::Create(std::move(writer), admit_options, *options.clock));
-  store_ = Must(SqliteWorkStore::Create(OpenConnection()));
+  SqliteWorkStore::Options store_options;
+  store_options.dedup_ttl = options.dedup_ttl;
+  store_options.dead_ttl = 2 * options.dedup_ttl;
+  store_ = Must(SqliteWorkStore::Create(OpenConnection(), store_options, *options.clock));
   queues_ = std::make_unique<SqliteQueue>(OpenConnection(), SqliteQueue::Options{}, *options.clock);
 }
 
