@@ -11,14 +11,6 @@ using domain::WorkItem;
 using ports::AdmitOutcome;
 using ports::AdmitRequest;
 
-StatusOr<ports::AdmitResult> AdmitAndWait(ports::Admitter& admitter, AdmitRequest request) {
-  std::promise<StatusOr<ports::AdmitResult>> promise;
-  auto future = promise.get_future();
-  admitter.Admit(std::move(request),
-                 [&promise](StatusOr<ports::AdmitResult> r) { promise.set_value(std::move(r)); });
-  return future.get();
-}
-
 namespace {
 
 WorkItem Message(const std::string& wamid) {

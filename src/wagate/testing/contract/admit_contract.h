@@ -15,6 +15,7 @@
 #include "wagate/ports/admitter.h"
 #include "wagate/ports/queue_stats.h"
 #include "wagate/ports/work_store.h"
+#include "wagate/testing/admit_and_wait.h"
 #include "wagate/testing/fake_clock.h"
 
 namespace wagate::testing {
@@ -38,9 +39,6 @@ struct AdmitBackendOptions {
 
 using AdmitBackendFactory =
     std::function<std::unique_ptr<AdmitBackend>(const AdmitBackendOptions&)>;
-
-// Admits and waits for the callback.
-StatusOr<ports::AdmitResult> AdmitAndWait(ports::Admitter& admitter, ports::AdmitRequest request);
 
 class AdmitContractTest : public ::testing::TestWithParam<AdmitBackendFactory> {
  protected:
