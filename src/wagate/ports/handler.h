@@ -36,6 +36,8 @@ struct Reply {
 struct HandlerResult {
   std::vector<Reply> replies;
   bool mark_read = false;
+  // JSON kept as the record's result; empty means the processor records a summary.
+  std::string result;
 };
 
 class Handler {

@@ -13,8 +13,6 @@ namespace wagate::processing {
 
 namespace {
 
-constexpr domain::QueueName kIncoming = domain::QueueName::kIncoming;
-
 domain::ItemKind KindOfKey(std::string_view key) {
   if (key.starts_with("st:")) return domain::ItemKind::kStatus;
   if (key.starts_with("ev:")) return domain::ItemKind::kEvent;
@@ -71,15 +69,15 @@ ProcessOutcome Processor::ProcessOne(const ports::ReceivedMessage& m) {
   }
   switch (claim->outcome) {
     case ports::ClaimOutcome::kAlreadyDone:
-      (void)queue_.Delete(kIncoming, m.receipt);
+      (void)queue_.Delete(options_.queue, m.receipt);
       return Count(ProcessOutcome::kAlreadyDone);
     case ports::ClaimOutcome::kDuplicateEntry:
-      (void)queue_.Delete(kIncoming, m.receipt);
+      (void)queue_.Delete(options_.queue, m.receipt);
       return Count(ProcessOutcome::kDuplicateEntry);
     case ports::ClaimOutcome::kBusy: {
       // The owner's own message came back early: hide it until the owner's lease has ended.
       Millis hide = std::chrono::duration_cast<Millis>(claim->lease_until - clock_.Now()) + Millis(1000);
-      (void)queue_.ChangeVisibility(kIncoming, m.receipt, std::max(hide, Millis(1000)));
+      (void)queue_.ChangeVisibility(options_.queue, m.receipt, std::max(hide, Millis(1000)));
       return Count(ProcessOutcome::kBusy);
     }
     case ports::ClaimOutcome::kWon:
@@ -98,16 +96,18 @@ ProcessOutcome Processor::Finish(const ports::ReceivedMessage& m, const ports::F
   if (result.ok()) {
     std::vector<domain::WorkItem> outputs;
     if (!item.stale) outputs = ReplyItems(m.key, m.body, *result);
-    std::string summary = "{\"replies\":" + std::to_string(result->replies.size()) +
-                          ",\"mark_read\":" + (result->mark_read ? "true" : "false") +
-                          ",\"stale\":" + (item.stale ? "true" : "false") + "}";
+    std::string summary = !result->result.empty()
+                              ? result->result
+                              : "{\"replies\":" + std::to_string(result->replies.size()) +
+                                    ",\"mark_read\":" + (result->mark_read ? "true" : "false") +
+                                    ",\"stale\":" + (item.stale ? "true" : "false") + "}";
     Status done = store_.Complete(claim, summary, outputs);
     if (done.code() == StatusCode::kFailedPrecondition) return ProcessOutcome::kFenced;
     if (!done.ok()) {
       log::Warn("complete failed", {log::F("key", m.key), log::F("error", done.ToString())});
       return ProcessOutcome::kStoreError;
     }
-    (void)queue_.Delete(kIncoming, m.receipt);  // NotFound: the next claim says already done
+    (void)queue_.Delete(options_.queue, m.receipt);  // NotFound: the next claim says already done
     return item.stale ? ProcessOutcome::kStale : ProcessOutcome::kCompleted;
   }
 
@@ -120,7 +120,7 @@ ProcessOutcome Processor::Finish(const ports::ReceivedMessage& m, const ports::F
   if (released.code() == StatusCode::kFailedPrecondition) return ProcessOutcome::kFenced;
   if (!released.ok()) return ProcessOutcome::kStoreError;
   Millis delay = domain::FullJitterDelay(options_.backoff, item.attempt, random_);
-  (void)queue_.ChangeVisibility(kIncoming, m.receipt, delay);
+  (void)queue_.ChangeVisibility(options_.queue, m.receipt, delay);
   log::Info("retrying", {log::F("key", m.key), log::F("attempt", item.attempt),
                          log::F("delay_ms", delay.count()), log::F("error", error.ToString())});
   return ProcessOutcome::kRetried;
@@ -136,7 +136,7 @@ ProcessOutcome Processor::DeadLetter(const ports::ReceivedMessage& m, const port
     boost::json::value json = boost::json::parse(domain::RecordToJson(*record));
     history = boost::json::serialize(json.at("history"));
   }
-  Status moved = queue_.MoveToDeadLetter(kIncoming, m.receipt, {reason, error, history});
+  Status moved = queue_.MoveToDeadLetter(options_.queue, m.receipt, {reason, error, history});
   if (!moved.ok() && moved.code() != StatusCode::kNotFound) return ProcessOutcome::kStoreError;
   Status killed = store_.Kill(claim, reason, error);
   if (killed.code() == StatusCode::kFailedPrecondition) return ProcessOutcome::kFenced;
@@ -147,7 +147,7 @@ ProcessOutcome Processor::DeadLetter(const ports::ReceivedMessage& m, const port
 
 StatusOr<int> Processor::RunOnce(Millis wait) {
   StatusOr<std::vector<ports::ReceivedMessage>> batch =
-      queue_.Receive(kIncoming, options_.batch, options_.lease, wait);
+      queue_.Receive(options_.queue, options_.batch, options_.lease, wait);
   if (!batch.ok()) return batch.status();
   for (const ports::ReceivedMessage& m : *batch) ProcessOne(m);
   return static_cast<int>(batch->size());
@@ -156,7 +156,7 @@ StatusOr<int> Processor::RunOnce(Millis wait) {
 void Processor::Start() {
   for (int i = 0; i < options_.workers; ++i) {
     threads_.emplace_back([this, i] {
-      std::string name = "processor-" + std::to_string(i);
+      std::string name = options_.thread_name + "-" + std::to_string(i);
       pthread_setname_np(pthread_self(), name.c_str());
       while (!stopping_.load()) {
         StatusOr<int> n = RunOnce(std::min(options_.wait, Millis(1000)));

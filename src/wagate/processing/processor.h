@@ -34,6 +34,9 @@ namespace wagate::processing {
 
 struct ProcessorOptions {
   std::string worker_id = "worker";
+  // The queue to drain: `incoming` for the processor, `outgoing` for the sender.
+  domain::QueueName queue = domain::QueueName::kIncoming;
+  std::string thread_name = "processor";
   int workers = 4;
   Millis lease{30'000};
   Millis wait{20'000};  // long poll
@@ -78,7 +81,7 @@ class Processor {
   // Receives once (waiting up to `wait`) and processes the batch; returns how many it handled.
   StatusOr<int> RunOnce(Millis wait);
 
-  // Starts `workers` threads ("processor-N") running RunOnce until Stop().
+  // Starts `workers` threads ("<thread_name>-N") running RunOnce until Stop().
   void Start();
   // Stops receiving, lets each worker finish its batch, and joins.
   void Stop();

@@ -183,7 +183,7 @@ TEST_F(ProcessorTest, TheLastAllowedReceiveDeadLettersAFailingItem) {
 
 TEST_F(ProcessorTest, StaleMessagesReachTheHandlerButSendNothing) {
   FakeHandler handler;
-  handler.fallback = ports::HandlerResult{{{ports::Reply::Type::kText, "late reply", ""}}, true};
+  handler.fallback = ports::HandlerResult{{{ports::Reply::Type::kText, "late reply", ""}}, true, ""};
   auto p = Make(handler);
   AdmitText("wamid.S1", /*age_seconds=*/25 * 3600);
   ASSERT_EQ(*p->RunOnce(Millis(0)), 1);
