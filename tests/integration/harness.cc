@@ -14,6 +14,7 @@
 #include <gtest/gtest.h>
 
 #include <cctype>
+#include <ctime>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -237,7 +238,8 @@ HttpResult HttpRequest(int port, const std::string& method, const std::string& t
 
 std::string TextMessageBody(const std::string& wamid, const std::string& text) {
   return R"({"object":"whatsapp_business_account","entry":[{"id":"301234567890123","changes":[{"field":"messages","value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"15551230000","phone_number_id":"112233445566778"},"contacts":[{"profile":{"name":"Maria Lopez"},"wa_id":"5215512345678"}],"messages":[{"from":"5215512345678","id":")" +
-         wamid + R"(","timestamp":"1764012345","type":"text","text":{"body":")" + text +
+         wamid + R"(","timestamp":")" + std::to_string(std::time(nullptr)) +
+         R"(","type":"text","text":{"body":")" + text +
          R"("}}]}}]}]})";
 }
 

@@ -72,7 +72,7 @@ std::vector<HttpResult> HttpRequestsOnOneConnection(int port, const std::string&
                                                     const std::vector<std::string>& bodies,
                                                     const std::vector<Env>& headers);
 
-// A WhatsApp text-message webhook body carrying `wamid`.
+// A WhatsApp text-message webhook body carrying `wamid`, timestamped now.
 std::string TextMessageBody(const std::string& wamid, const std::string& text = "hola");
 
 }  // namespace wagate::integration

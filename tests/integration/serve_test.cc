@@ -28,7 +28,8 @@ Env BaseEnv(const std::string& data_dir) {
              {"WHATSAPP_VERIFY_TOKEN", kVerifyToken},
              {"LOG_LEVEL", "info"},
              {"MIN_FREE_DISK_MB", "1"},
-             {"HTTP_THREADS", "2"}};
+             {"HTTP_THREADS", "2"},
+             {"WORKERS", "0"}};  // ingest only: records stay QUEUED for the checks below
 }
 
 Env Signed(const std::string& body) {
@@ -262,6 +263,67 @@ TEST_F(ServeTest, AcknowledgedItemSurvivesSigkill) {
   EXPECT_EQ(Json(HttpRequest(p.port(), "POST", "/webhook", body, Signed(body))).at("duplicates").as_int64(), 1);
 }
 
+// Polls `wagate inspect KEY --json` until the record reaches `state` (bounded; processing is
+// asynchronous). Returns the last record seen.
+boost::json::value AwaitState(const Env& env, const std::string& key, std::string_view state) {
+  boost::json::value record;
+  for (int i = 0; i < 300; ++i) {
+    CommandResult r = RunWagate({"inspect", key, "--json"}, env);
+    boost::system::error_code ec;
+    record = boost::json::parse(r.out, ec);
+    if (!ec && record.is_object() && record.at("state").as_string() == state) return record;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return record;
+}
+
+TEST_F(ServeTest, EchoRepliesAreProcessedAndSentInDryRun) {
+  Env env = BaseEnv(data_.path());
+  env["WORKERS"] = "2";
+  env["SENDERS"] = "1";
+  env["SQS_WAIT_TIME_SECONDS"] = "1";
+  WagateProcess p(env);
+  ASSERT_TRUE(p.started()) << p.ReadLog();
+  std::string body = TextMessageBody("wamid.ECHO", "eco");
+  ASSERT_EQ(HttpRequest(p.port(), "POST", "/webhook", body, Signed(body)).status, 200);
+
+  boost::json::value inbound = AwaitState(env, "msg:wamid.ECHO", "COMPLETED");
+  ASSERT_EQ(inbound.at("state").as_string(), "COMPLETED") << inbound;
+  ASSERT_EQ(inbound.at("outputs").as_array().size(), 2u) << "the echo and the mark-as-read";
+  std::string reply_key(inbound.at("outputs").as_array()[0].as_string());
+  boost::json::value reply = AwaitState(env, reply_key, "COMPLETED");
+  ASSERT_EQ(reply.at("state").as_string(), "COMPLETED") << reply;
+  const boost::json::value& request = reply.at("result").at("request");
+  EXPECT_TRUE(reply.at("result").at("dry_run").as_bool());
+  EXPECT_EQ(request.at("text").at("body").as_string(), "eco");
+  EXPECT_EQ(request.at("to").as_string(), "+5215512345678");
+  EXPECT_EQ(request.at("context").at("message_id").as_string(), "wamid.ECHO");
+
+  boost::json::object d = Json(HttpRequest(p.port(), "GET", "/health/detailed"));
+  EXPECT_EQ(d.at("components").at("message_processor").as_string(), "running");
+  EXPECT_EQ(d.at("processor").at("status").as_string(), "running");
+  EXPECT_GE(d.at("processor").at("processed_count").as_int64(), 1);
+
+  // A redelivery of the same webhook is a duplicate and sends nothing again.
+  EXPECT_EQ(Json(HttpRequest(p.port(), "POST", "/webhook", body, Signed(body))).at("duplicates").as_int64(), 1);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  EXPECT_EQ(p.Terminate(), 0);
+  std::string log = p.ReadLog();
+  size_t sends = 0;
+  for (size_t at = log.find("\"msg\":\"dry-run send\""); at != std::string::npos;
+       at = log.find("\"msg\":\"dry-run send\"", at + 1)) {
+    ++sends;
+  }
+  EXPECT_EQ(sends, 2u) << "one reply and one mark-as-read, never again for the duplicate\n" << log;
+}
+
+TEST(CliTest, ServeRejectsAnUnknownRole) {
+  testing::TempDir dir;
+  CommandResult r = RunWagate({"serve", "--role", "sideways"}, Env{{"WAGATE_DATA_DIR", dir.path()}});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--role"), std::string::npos) << r.err;
+}
+
 TEST(CliTest, InvalidConfigurationExitsTwoAndNamesEveryProblem) {
   testing::TempDir dir;
   CommandResult r = RunWagate({"serve"}, Env{{"WAGATE_DATA_DIR", dir.path()}, {"ENVIRONMENT", "production"}});
@@ -390,6 +452,7 @@ TEST(ServeLogTest, SecretsNeverReachTheLog) {
   Env env = BaseEnv(data.path());
   env["LOG_LEVEL"] = "debug";
   env["WHATSAPP_ACCESS_TOKEN"] = "EAAGsecretaccesstoken123";
+  env["SENDER_DRY_RUN"] = "true";
   WagateProcess p(env);
   ASSERT_TRUE(p.started()) << p.ReadLog();
   std::string body = TextMessageBody("wamid.LOG1");

@@ -9,6 +9,7 @@
 #include <random>
 #include <thread>
 
+#include "wagate/app/pipeline.h"
 #include "wagate/backends/sqlite/free_disk.h"
 #include "wagate/backends/sqlite/schema.h"
 #include "wagate/backends/sqlite/sqlite_admitter.h"
@@ -95,6 +96,14 @@ int WaitForSignal(const sigset_t& signals, std::chrono::milliseconds timeout) {
 
 }  // namespace
 
+bool ParseRole(std::string_view text, Role* out) {
+  if (text == "all") *out = Role::kAll;
+  else if (text == "api") *out = Role::kApi;
+  else if (text == "worker") *out = Role::kWorker;
+  else return false;
+  return true;
+}
+
 std::string VersionLine() {
   return std::string("wagate ") + WAGATE_VERSION + " (C++20, sqlite " + sqlite3_libversion() + ")";
 }
@@ -113,6 +122,13 @@ Status Serve(const config::Config& config, const ServeOptions& options) {
   if (!writer_db.ok()) return writer_db.status();
   std::string db_path = (*writer_db)->path();
   auto open_reader = [&]() { return sqlite::Database::Open(db_path); };
+  const std::string processor_id = MakeProcessorId();
+  std::unique_ptr<Pipeline> pipeline;
+  if (options.role != Role::kApi) {
+    StatusOr<std::unique_ptr<Pipeline>> made = Pipeline::Create(config, db_path, processor_id, clock);
+    if (!made.ok()) return made.status();
+    pipeline = std::move(*made);
+  }
 
   sqlite::SqliteAdmitter::Options admit_options;
   admit_options.dedup_ttl = std::chrono::seconds(config.dedup_ttl_seconds);
@@ -141,8 +157,12 @@ Status Serve(const config::Config& config, const ServeOptions& options) {
   webhook.AddRoutes(router);
   http::HealthHandler health(
       http::ServiceInfo{WAGATE_VERSION, std::string(config::EnvironmentName(config.environment)),
-                        std::string(config::BackendName(config.backend)), MakeProcessorId()},
-      monitor, clock);
+                        std::string(config::BackendName(config.backend)), processor_id},
+      monitor, clock, [&pipeline]() {
+        if (!pipeline) return http::ProcessorView{};
+        PipelineView v = pipeline->View();
+        return http::ProcessorView{v.running, v.processed, v.errors};
+      });
   health.AddRoutes(router);
 
   http::Server::Options server_options;
@@ -156,22 +176,32 @@ Status Serve(const config::Config& config, const ServeOptions& options) {
   // By default one core is left to the sqlite writer, which every request waits for.
   const int cores = static_cast<int>(std::thread::hardware_concurrency());
   server_options.threads = config.http_threads > 0 ? config.http_threads : std::max(1, cores - 1);
-  StatusOr<std::unique_ptr<http::Server>> server = http::Server::Create(server_options, router);
-  if (!server.ok()) {
-    monitor.Stop();
-    (*admitter)->Stop();
-    return server.status();
+  std::unique_ptr<http::Server> server;
+  if (options.role != Role::kWorker) {
+    StatusOr<std::unique_ptr<http::Server>> made = http::Server::Create(server_options, router);
+    if (!made.ok()) {
+      monitor.Stop();
+      (*admitter)->Stop();
+      return made.status();
+    }
+    server = std::move(*made);
+    server->Start();
+    if (!options.port_file.empty()) {
+      Status written = WritePortFile(options.port_file, server->port());
+      if (!written.ok()) log::Error("port file not written", {log::F("error", written.ToString())});
+    }
+    log::Info("listening", {log::F("host", config.host), log::F("port", server->port()),
+                            log::F("backend", config::BackendName(config.backend)),
+                            log::F("environment", config::EnvironmentName(config.environment)),
+                            log::F("database", db_path), log::F("http_threads", server_options.threads),
+                            log::F("signature_check", verifier.enabled())});
   }
-  (*server)->Start();
-  if (!options.port_file.empty()) {
-    Status written = WritePortFile(options.port_file, (*server)->port());
-    if (!written.ok()) log::Error("port file not written", {log::F("error", written.ToString())});
+  if (pipeline) {
+    pipeline->Start();
+    log::Info("processing", {log::F("workers", config.workers), log::F("senders", config.senders),
+                             log::F("handler", config.EffectiveHandler()),
+                             log::F("processor_id", processor_id)});
   }
-  log::Info("listening", {log::F("host", config.host), log::F("port", (*server)->port()),
-                          log::F("backend", config::BackendName(config.backend)),
-                          log::F("environment", config::EnvironmentName(config.environment)),
-                          log::F("database", db_path), log::F("http_threads", server_options.threads),
-                          log::F("signature_check", verifier.enabled())});
 
   if (!verifier.enabled()) {
     log::Warn("WHATSAPP_APP_SECRET is not set: webhook signatures are not checked and malformed "
@@ -185,8 +215,11 @@ Status Serve(const config::Config& config, const ServeOptions& options) {
   if (config.drain_seconds > 0) {
     WaitForSignal(signals, std::chrono::milliseconds(config.drain_seconds * 1000LL));
   }
-  (*server)->StopAccepting();
-  (*server)->Join();  // every in-flight request has been answered
+  if (server) {
+    server->StopAccepting();
+    server->Join();  // every in-flight request has been answered
+  }
+  if (pipeline) pipeline->Stop();  // running handlers finish their batch
   (*admitter)->Stop();
   monitor.Stop();
   log::Info("stopped");

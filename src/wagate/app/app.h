@@ -22,8 +22,18 @@ namespace wagate::app {
 // "0.1.0" plus build details.
 std::string VersionLine();
 
+enum class Role {
+  kAll,     // HTTP and processing
+  kApi,     // HTTP only
+  kWorker,  // processors and senders only
+};
+
+// Parses "all" | "api" | "worker".
+bool ParseRole(std::string_view text, Role* out);
+
 struct ServeOptions {
   std::string port_file;  // when set, the bound port is written here once listening
+  Role role = Role::kAll;
 };
 
 // Runs the service until SIGTERM or SIGINT, then stops gracefully. Returns OK on a clean stop.

@@ -21,7 +21,7 @@ struct CommonFlags {
   bool json = false;     // --json
 };
 
-int Serve(const CommonFlags& flags, const std::string& port_file);
+int Serve(const CommonFlags& flags, const std::string& port_file, const std::string& role);
 int Provision(const CommonFlags& flags);
 int Check(const CommonFlags& flags);
 int Inspect(const CommonFlags& flags, const std::string& key);

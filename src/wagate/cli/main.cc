@@ -15,8 +15,10 @@ int main(int argc, char** argv) {
   app.add_option("--env-file", flags.env_file, "Load variables from this .env file (default ./.env)");
 
   std::string port_file;
+  std::string role = "all";
   CLI::App* serve = app.add_subcommand("serve", "Run the service");
   serve->add_option("--port-file", port_file, "Write the bound port to this file once listening");
+  serve->add_option("--role", role, "all (HTTP and processing), api (HTTP only) or worker (processing only)");
 
   CLI::App* provision = app.add_subcommand("provision", "Create what the backend needs (idempotent)");
   provision->add_flag("--json", flags.json, "Print one JSON document");
@@ -45,7 +47,7 @@ int main(int argc, char** argv) {
     return code == 0 ? kExitOk : kExitUsage;
   }
 
-  if (serve->parsed()) return Serve(flags, port_file);
+  if (serve->parsed()) return Serve(flags, port_file, role);
   if (provision->parsed()) return Provision(flags);
   if (check->parsed()) return Check(flags);
   if (inspect->parsed()) return Inspect(flags, key);

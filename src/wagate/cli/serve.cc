@@ -7,10 +7,15 @@
 
 namespace wagate::cli {
 
-int Serve(const CommonFlags& flags, const std::string& port_file) {
+int Serve(const CommonFlags& flags, const std::string& port_file, const std::string& role) {
+  app::ServeOptions options{port_file, app::Role::kAll};
+  if (!app::ParseRole(role, &options.role)) {
+    std::fprintf(stderr, "wagate serve: --role must be all, api or worker, not \"%s\"\n", role.c_str());
+    return kExitUsage;
+  }
   std::optional<config::Config> config = LoadOrReport(flags);
   if (!config) return kExitUsage;
-  Status s = app::Serve(*config, app::ServeOptions{port_file});
+  Status s = app::Serve(*config, options);
   if (s.ok()) return kExitOk;
   log::Error("serve failed", {log::F("error", s.ToString())});
   bool config_problem = s.code() == StatusCode::kFailedPrecondition ||

@@ -28,8 +28,13 @@ std::string UnhealthyReason(const HealthSnapshot& snap, bool draining) {
 
 }  // namespace
 
-HealthHandler::HealthHandler(ServiceInfo info, const HealthMonitor& monitor, const Clock& clock)
-    : info_(std::move(info)), monitor_(monitor), clock_(clock), started_(clock.Steady()) {}
+HealthHandler::HealthHandler(ServiceInfo info, const HealthMonitor& monitor, const Clock& clock,
+                             std::function<ProcessorView()> processor)
+    : info_(std::move(info)),
+      monitor_(monitor),
+      clock_(clock),
+      processor_(std::move(processor)),
+      started_(clock.Steady()) {}
 
 void HealthHandler::AddRoutes(Router& router) {
   router.Add(beast_http::verb::get, "/",
@@ -65,7 +70,9 @@ Response HealthHandler::Detailed() const {
 
   boost::json::object components;
   components[info_.backend] = snap.store.ok() ? "connected" : "disconnected";
-  components["message_processor"] = "stopped";
+  const ProcessorView processor = processor_();
+  const char* processor_status = processor.running ? "running" : "stopped";
+  components["message_processor"] = processor_status;
 
   boost::json::object queues{{"incoming", QueueJson(snap.queues[0])},
                              {"outgoing", QueueJson(snap.queues[1])},
@@ -76,9 +83,9 @@ Response HealthHandler::Detailed() const {
       {"backend", info_.backend},
       {"components", std::move(components)},
       {"processor", boost::json::object{{"id", info_.processor_id},
-                                        {"status", "stopped"},
-                                        {"processed_count", 0},
-                                        {"errors_count", 0}}},
+                                        {"status", processor_status},
+                                        {"processed_count", processor.processed},
+                                        {"errors_count", processor.errors}}},
       {"queues", std::move(queues)},
       {"alerts", std::move(alerts)},
   };

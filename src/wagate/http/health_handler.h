@@ -9,6 +9,7 @@
 // Thread safety: safe from any thread.
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "wagate/base/clock.h"
@@ -24,9 +25,18 @@ struct ServiceInfo {
   std::string processor_id;  // e.g. "host-1234-ab12"
 };
 
+// What /health/detailed shows of the processing pipeline of this process.
+struct ProcessorView {
+  bool running = false;
+  uint64_t processed = 0;
+  uint64_t errors = 0;
+};
+
 class HealthHandler {
  public:
-  HealthHandler(ServiceInfo info, const HealthMonitor& monitor, const Clock& clock);
+  // `processor` is called on I/O threads and must only read atomics.
+  HealthHandler(ServiceInfo info, const HealthMonitor& monitor, const Clock& clock,
+                std::function<ProcessorView()> processor);
 
   void AddRoutes(Router& router);
 
@@ -38,6 +48,7 @@ class HealthHandler {
   const ServiceInfo info_;
   const HealthMonitor& monitor_;
   const Clock& clock_;
+  const std::function<ProcessorView()> processor_;
   const std::chrono::steady_clock::time_point started_;
 };
 
