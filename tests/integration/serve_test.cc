@@ -317,6 +317,21 @@ TEST_F(ServeTest, EchoRepliesAreProcessedAndSentInDryRun) {
   EXPECT_EQ(sends, 2u) << "one reply and one mark-as-read, never again for the duplicate\n" << log;
 }
 
+TEST_F(ServeTest, BackupCopiesTheLiveDatabase) {
+  WagateProcess p(BaseEnv(data_.path()));
+  ASSERT_TRUE(p.started()) << p.ReadLog();
+  std::string body = TextMessageBody("wamid.BACKUP");
+  ASSERT_EQ(HttpRequest(p.port(), "POST", "/webhook", body, Signed(body)).status, 200);
+  testing::TempDir copy_dir;
+  std::string copy = copy_dir.path() + "/wagate.db";
+  CommandResult backup = RunWagate({"backup", copy}, BaseEnv(data_.path()));
+  ASSERT_EQ(backup.exit_code, 0) << backup.err;
+  // The copy is a database of its own that knows the item.
+  CommandResult inspect = RunWagate({"inspect", "msg:wamid.BACKUP", "--json"}, BaseEnv(copy_dir.path()));
+  EXPECT_EQ(inspect.exit_code, 0) << inspect.out << inspect.err;
+  EXPECT_EQ(RunWagate({"backup", copy}, BaseEnv(data_.path())).exit_code, 2) << "never overwrites";
+}
+
 TEST(CliTest, ServeRejectsAnUnknownRole) {
   testing::TempDir dir;
   CommandResult r = RunWagate({"serve", "--role", "sideways"}, Env{{"WAGATE_DATA_DIR", dir.path()}});

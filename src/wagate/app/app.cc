@@ -249,6 +249,33 @@ StatusOr<domain::Record> Inspect(const config::Config& config, const std::string
   return (*store)->Inspect(key);
 }
 
+Status Backup(const config::Config& config, const std::string& destination) {
+  WAGATE_RETURN_IF_ERROR(RequireSqlite(config));
+  std::string source_path = sqlite::DatabasePath(config.data_dir);
+  if (!std::filesystem::exists(source_path)) return NotFoundError("no database at " + source_path);
+  if (std::filesystem::exists(destination)) {
+    return FailedPreconditionError(destination + " already exists; choose a new path");
+  }
+  StatusOr<std::unique_ptr<sqlite::Database>> source =
+      sqlite::Database::Open(source_path, sqlite::Database::Mode::kReadOnly);
+  if (!source.ok()) return source.status();
+  sqlite3* target = nullptr;
+  if (sqlite3_open(destination.c_str(), &target) != SQLITE_OK) {
+    std::string msg = target ? sqlite3_errmsg(target) : "out of memory";
+    sqlite3_close(target);
+    return UnavailableError("cannot create " + destination + ": " + msg);
+  }
+  // One step copies every page under one read transaction, so the copy is a single snapshot.
+  sqlite3_backup* backup = sqlite3_backup_init(target, "main", (*source)->handle(), "main");
+  int rc = backup ? sqlite3_backup_step(backup, -1) : sqlite3_errcode(target);
+  if (backup) sqlite3_backup_finish(backup);
+  Status status = rc == SQLITE_DONE ? Status::Ok()
+                                    : UnavailableError(std::string("backup failed: ") + sqlite3_errstr(rc));
+  sqlite3_close(target);
+  if (!status.ok()) std::filesystem::remove(destination);
+  return status;
+}
+
 std::vector<CheckResult> Check(const config::Config& config) {
   using Outcome = CheckResult::Outcome;
   std::vector<CheckResult> out;

@@ -48,6 +48,10 @@ StatusOr<std::vector<std::string>> Provision(const config::Config& config);
 // One record by key: NotFound when absent.
 StatusOr<domain::Record> Inspect(const config::Config& config, const std::string& key);
 
+// A consistent online copy of the sqlite database at `destination` (SQLite's backup API; the
+// service may keep running). The destination must not exist yet.
+Status Backup(const config::Config& config, const std::string& destination);
+
 struct CheckResult {
   std::string name;
   enum class Outcome { kPass, kFail, kWarn } outcome = Outcome::kPass;

@@ -26,5 +26,6 @@ int Provision(const CommonFlags& flags);
 int Check(const CommonFlags& flags);
 int Inspect(const CommonFlags& flags, const std::string& key);
 int Version(const CommonFlags& flags);
+int Backup(const CommonFlags& flags, const std::string& destination);
 
 }  // namespace wagate::cli

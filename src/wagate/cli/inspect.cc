@@ -40,4 +40,16 @@ int Inspect(const CommonFlags& flags, const std::string& key) {
   return kExitOk;
 }
 
+int Backup(const CommonFlags& flags, const std::string& destination) {
+  std::optional<config::Config> config = LoadOrReport(flags);
+  if (!config) return kExitUsage;
+  Status s = app::Backup(*config, destination);
+  if (!s.ok()) {
+    std::fprintf(stderr, "wagate backup: %s\n", s.message().c_str());
+    return s.code() == StatusCode::kFailedPrecondition ? kExitUsage : kExitFailure;
+  }
+  std::printf("backed up to %s\n", destination.c_str());
+  return kExitOk;
+}
+
 }  // namespace wagate::cli

@@ -37,6 +37,10 @@ int main(int argc, char** argv) {
   loadtest->fallthrough(false);
   loadtest->set_help_flag();
 
+  std::string backup_path;
+  CLI::App* backup = app.add_subcommand("backup", "Write a consistent copy of the sqlite database");
+  backup->add_option("PATH", backup_path, "The new file to write")->required();
+
   CLI::App* version = app.add_subcommand("version", "Print version and build info");
   version->add_flag("--json", flags.json, "Print one JSON document");
 
@@ -52,6 +56,7 @@ int main(int argc, char** argv) {
   if (check->parsed()) return Check(flags);
   if (inspect->parsed()) return Inspect(flags, key);
   if (loadtest->parsed()) return wagate::loadtest::RunCli(loadtest->remaining());
+  if (backup->parsed()) return Backup(flags, backup_path);
   if (version->parsed()) return Version(flags);
   return kExitUsage;
 }
