@@ -9,6 +9,7 @@
 #include <random>
 #include <thread>
 
+#include "wagate/app/backend_options.h"
 #include "wagate/app/pipeline.h"
 #include "wagate/backends/sqlite/free_disk.h"
 #include "wagate/backends/sqlite/schema.h"
@@ -46,13 +47,6 @@ StatusOr<std::unique_ptr<sqlite::Database>> OpenMigrated(const config::Config& c
   if (!db.ok()) return db.status();
   WAGATE_RETURN_IF_ERROR(sqlite::Migrate(**db));
   return db;
-}
-
-sqlite::SqliteWorkStore::Options StoreOptions(const config::Config& config) {
-  sqlite::SqliteWorkStore::Options options;
-  options.dedup_ttl = std::chrono::seconds(config.dedup_ttl_seconds);
-  options.dead_ttl = std::chrono::seconds(2 * config.sqs_message_retention_seconds);
-  return options;
 }
 
 std::string MakeProcessorId() {
@@ -145,7 +139,7 @@ Status Serve(const config::Config& config, const ServeOptions& options) {
   if (!store.ok()) return store.status();
   StatusOr<std::unique_ptr<sqlite::Database>> stats_db = open_reader();
   if (!stats_db.ok()) return stats_db.status();
-  sqlite::SqliteQueue queues(std::move(*stats_db), {.max_receive_count = config.sqs_max_receive_count}, clock);
+  sqlite::SqliteQueue queues(std::move(*stats_db), QueueOptions(config), clock);
 
   http::HealthMonitor monitor(**store, queues, clock);
   monitor.Start();

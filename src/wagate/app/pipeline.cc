@@ -2,8 +2,7 @@
 
 #include <atomic>
 
-#include "wagate/backends/sqlite/sqlite_queue.h"
-#include "wagate/backends/sqlite/sqlite_work_store.h"
+#include "wagate/app/backend_options.h"
 #include "wagate/base/log.h"
 #include "wagate/handlers/echo_handler.h"
 #include "wagate/processing/dry_run_sender.h"
@@ -54,14 +53,9 @@ Status BuildHalf(Half& half, std::unique_ptr<ports::Handler> handler, const conf
   if (!queue_db.ok()) return queue_db.status();
   StatusOr<std::unique_ptr<sqlite::Database>> store_db = sqlite::Database::Open(db_path);
   if (!store_db.ok()) return store_db.status();
-  half.queue = std::make_unique<sqlite::SqliteQueue>(
-      std::move(*queue_db), sqlite::SqliteQueue::Options{.max_receive_count = config.sqs_max_receive_count},
-      clock);
-  sqlite::SqliteWorkStore::Options store_options;
-  store_options.dedup_ttl = std::chrono::seconds(config.dedup_ttl_seconds);
-  store_options.dead_ttl = std::chrono::seconds(2 * config.sqs_message_retention_seconds);
+  half.queue = std::make_unique<sqlite::SqliteQueue>(std::move(*queue_db), QueueOptions(config), clock);
   StatusOr<std::unique_ptr<sqlite::SqliteWorkStore>> store =
-      sqlite::SqliteWorkStore::Create(std::move(*store_db), store_options, clock);
+      sqlite::SqliteWorkStore::Create(std::move(*store_db), StoreOptions(config), clock);
   if (!store.ok()) return store.status();
   half.store = std::move(*store);
   half.handler = std::move(handler);

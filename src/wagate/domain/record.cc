@@ -45,6 +45,24 @@ bool ParseRecordState(std::string_view name, RecordState* out) {
   return false;
 }
 
+namespace {
+boost::json::array HistoryArray(const std::vector<Attempt>& history) {
+  boost::json::array out;
+  for (const Attempt& a : history) {
+    out.push_back(boost::json::object{{"at", FormatRfc3339(a.at)},
+                                      {"owner", a.owner},
+                                      {"fence", a.fence},
+                                      {"outcome", a.outcome},
+                                      {"error", a.error}});
+  }
+  return out;
+}
+}  // namespace
+
+std::string HistoryToJson(const std::vector<Attempt>& history) {
+  return boost::json::serialize(HistoryArray(history));
+}
+
 std::string RecordToJson(const Record& r) {
   boost::json::object o;
   o["key"] = r.key;
@@ -62,15 +80,7 @@ std::string RecordToJson(const Record& r) {
                                                      : boost::json::value(r.queue_message_id);
   o["last_error"] = r.last_error.empty() ? boost::json::value(nullptr)
                                          : boost::json::value(r.last_error);
-  boost::json::array history;
-  for (const Attempt& a : r.history) {
-    history.push_back(boost::json::object{{"at", FormatRfc3339(a.at)},
-                                          {"owner", a.owner},
-                                          {"fence", a.fence},
-                                          {"outcome", a.outcome},
-                                          {"error", a.error}});
-  }
-  o["history"] = std::move(history);
+  o["history"] = HistoryArray(r.history);
   o["outputs"] = JsonOrNull(r.outputs);
   o["outputs_enqueued"] = r.outputs_enqueued;
   o["result"] = JsonOrNull(r.result);

@@ -63,6 +63,13 @@ struct Record {
   std::string result;   // JSON, "" when none
 };
 
+// Keeps only the newest attempts of a history.
+inline constexpr size_t kMaxHistory = 10;
+
+// A history as the JSON array records and dead letters carry: [{"at","owner","fence","outcome",
+// "error"}], times in RFC 3339.
+std::string HistoryToJson(const std::vector<Attempt>& history);
+
 // The record as the JSON document `wagate inspect --json` prints (SPEC §2 fields; RFC 3339 times).
 std::string RecordToJson(const Record& r);
 

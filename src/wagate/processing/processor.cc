@@ -128,14 +128,16 @@ ProcessOutcome Processor::Finish(const ports::ReceivedMessage& m, const ports::F
 
 ProcessOutcome Processor::DeadLetter(const ports::ReceivedMessage& m, const ports::Fenced& claim,
                                      const std::string& reason, const std::string& error) {
-  // The dead letter first (it carries the key, reason and history), then the record; a crash
-  // in between leaves a PROCESSING record whose lease lapses and whose message is gone.
-  StatusOr<domain::Record> record = store_.Inspect(m.key);
-  std::string history;
-  if (record.ok()) {
-    boost::json::value json = boost::json::parse(domain::RecordToJson(*record));
-    history = boost::json::serialize(json.at("history"));
+  // The dead letter first (it carries the key, reason and every attempt, this one included),
+  // then the record; a crash in between leaves a PROCESSING record whose lease lapses and whose
+  // message is already in the dead-letter queue.
+  std::vector<domain::Attempt> attempts;
+  if (StatusOr<domain::Record> record = store_.Inspect(m.key); record.ok()) attempts = record->history;
+  attempts.push_back({clock_.Now(), claim.owner, claim.fence, reason, error});
+  if (attempts.size() > domain::kMaxHistory) {
+    attempts.erase(attempts.begin(), attempts.end() - domain::kMaxHistory);
   }
+  const std::string history = domain::HistoryToJson(attempts);
   Status moved = queue_.MoveToDeadLetter(options_.queue, m.receipt, {reason, error, history});
   if (!moved.ok() && moved.code() != StatusCode::kNotFound) return ProcessOutcome::kStoreError;
   Status killed = store_.Kill(claim, reason, error);

@@ -1,5 +1,6 @@
 #include "wagate/processing/processor.h"
 
+#include <boost/json.hpp>
 #include <gtest/gtest.h>
 
 #include <deque>
@@ -160,6 +161,19 @@ TEST_F(ProcessorTest, APermanentFailureDeadLettersAtOnce) {
   EXPECT_EQ(incoming.dlq, 1);
   EXPECT_EQ(incoming.visible + incoming.in_flight, 0);
   EXPECT_EQ(p->counters().dead_lettered.load(), 1u);
+  // The dead letter carries the reason and the attempt that failed.
+  std::unique_ptr<sqlite::Database> db = backend_.OpenConnection();
+  StatusOr<sqlite::Statement> row = db->Prepare(
+      "SELECT reason, last_error, history FROM queue_messages WHERE queue = 'incoming-dlq'");
+  ASSERT_TRUE(row.ok());
+  ASSERT_TRUE(*row->Step());
+  EXPECT_EQ(row->ColumnText(0), "handler_rejected");
+  EXPECT_NE(row->ColumnText(1).find("HTTP 400"), std::string::npos);
+  boost::json::value history = boost::json::parse(row->ColumnText(2));
+  ASSERT_EQ(history.as_array().size(), 1u);
+  EXPECT_EQ(history.at(0).at("outcome").as_string(), "handler_rejected");
+  EXPECT_EQ(history.at(0).at("owner").as_string(), "w-test");
+  EXPECT_EQ(history.at(0).at("fence").as_int64(), 1);
 }
 
 TEST_F(ProcessorTest, TheLastAllowedReceiveDeadLettersAFailingItem) {

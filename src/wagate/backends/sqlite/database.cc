@@ -54,6 +54,14 @@ Status Database::Exec(std::string_view sql) {
   return Status::Ok();
 }
 
+Status Database::InTransaction(const std::function<Status()>& body) {
+  WAGATE_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+  Status s = body();
+  if (s.ok()) s = Exec("COMMIT");
+  if (!s.ok()) (void)Exec("ROLLBACK");
+  return s;
+}
+
 StatusOr<Statement> Database::Prepare(std::string_view sql) {
   sqlite3_stmt* stmt = nullptr;
   int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),

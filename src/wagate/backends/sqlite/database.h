@@ -11,6 +11,7 @@
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -34,6 +35,9 @@ class Database {
 
   // Runs one or more statements without results.
   Status Exec(std::string_view sql);
+  // Runs `body` inside BEGIN IMMEDIATE … COMMIT: the write lock is taken first, so the body's
+  // statements see and change one consistent state. Rolls back when `body` or the commit fails.
+  Status InTransaction(const std::function<Status()>& body);
   // Prepares a statement that lives as long as the caller keeps it.
   StatusOr<Statement> Prepare(std::string_view sql);
 

@@ -78,25 +78,20 @@ StatusOr<int> SchemaVersion(Database& db) {
 Status Migrate(Database& db) {
   // IMMEDIATE takes the write lock first, so two processes starting together cannot both see
   // version 0 and both create the tables.
-  WAGATE_RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
-  StatusOr<int> version = SchemaVersion(db);
-  Status status = version.status();
-  if (status.ok() && *version > kSchemaVersion) {
-    status = FailedPreconditionError("database " + db.path() + " has schema version " +
+  return db.InTransaction([&db]() -> Status {
+    StatusOr<int> version = SchemaVersion(db);
+    if (!version.ok()) return version.status();
+    if (*version > kSchemaVersion) {
+      return FailedPreconditionError("database " + db.path() + " has schema version " +
                                      std::to_string(*version) + ", newer than this binary's " +
                                      std::to_string(kSchemaVersion) + "; upgrade wagate");
-  }
-  if (status.ok() && *version < 1) {
-    status = db.Exec(kSchemaV1);
-  }
-  if (status.ok() && *version < kSchemaVersion) {
-    status = db.Exec("PRAGMA user_version=" + std::to_string(kSchemaVersion));
-  }
-  if (!status.ok()) {
-    (void)db.Exec("ROLLBACK");
-    return status;
-  }
-  return db.Exec("COMMIT");
+    }
+    if (*version < 1) WAGATE_RETURN_IF_ERROR(db.Exec(kSchemaV1));
+    if (*version < kSchemaVersion) {
+      WAGATE_RETURN_IF_ERROR(db.Exec("PRAGMA user_version=" + std::to_string(kSchemaVersion)));
+    }
+    return Status::Ok();
+  });
 }
 
 }  // namespace wagate::sqlite

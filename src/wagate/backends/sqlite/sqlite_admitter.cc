@@ -162,19 +162,16 @@ Status SqliteAdmitter::CommitBatch(std::deque<Pending>& batch,
                                    std::vector<ports::AdmitResult>& results) {
   results.clear();
   results.resize(batch.size());
-  WAGATE_RETURN_IF_ERROR(db_->Exec("BEGIN IMMEDIATE"));
-  int64_t now_ms = ToUnixMillis(clock_.Now());
-  MessageIdSequence ids;
-  Status status = ids.Load(*db_);
-  for (size_t i = 0; i < batch.size() && status.ok(); ++i) {
-    status = WriteRequest(batch[i].request, now_ms, ids, results[i]);
-  }
-  if (status.ok()) status = ids.Store(*db_);
-  if (status.ok()) status = db_->Exec("COMMIT");
-  if (!status.ok()) {
-    (void)db_->Exec("ROLLBACK");
-    results.clear();
-  }
+  const int64_t now_ms = ToUnixMillis(clock_.Now());
+  Status status = db_->InTransaction([&]() -> Status {
+    MessageIdSequence ids;
+    WAGATE_RETURN_IF_ERROR(ids.Load(*db_));
+    for (size_t i = 0; i < batch.size(); ++i) {
+      WAGATE_RETURN_IF_ERROR(WriteRequest(batch[i].request, now_ms, ids, results[i]));
+    }
+    return ids.Store(*db_);
+  });
+  if (!status.ok()) results.clear();
   return status;
 }
 

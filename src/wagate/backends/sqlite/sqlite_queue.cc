@@ -32,22 +32,13 @@ RETURNING id, receipt, key, body, receive_count, sent_at, first_received_at
 
 }  // namespace
 
-template <typename Fn>
-Status SqliteQueue::InTransaction(Fn&& body) {
-  WAGATE_RETURN_IF_ERROR(db_->Exec("BEGIN IMMEDIATE"));
-  Status s = body();
-  if (s.ok()) s = db_->Exec("COMMIT");
-  if (!s.ok()) (void)db_->Exec("ROLLBACK");
-  return s;
-}
-
 StatusOr<std::vector<std::string>> SqliteQueue::Send(domain::QueueName queue,
                                                      std::vector<ports::OutgoingMessage> messages) {
   std::vector<std::string> ids;
   {
     MutexLock lock(mu_);
     const int64_t now_ms = ToUnixMillis(clock_.Now());
-    Status s = InTransaction([&]() WAGATE_REQUIRES(mu_) -> Status {
+    Status s = db_->InTransaction([&]() WAGATE_REQUIRES(mu_) -> Status {
       StatusOr<Statement> insert = db_->Prepare(
           "INSERT INTO queue_messages(id, queue, key, body, sent_at, visible_at) "
           "VALUES(?1, ?2, ?3, ?4, ?5, ?6)");
@@ -84,7 +75,7 @@ StatusOr<std::vector<ports::ReceivedMessage>> SqliteQueue::TryReceive(domain::Qu
   const int64_t now_ms = ToUnixMillis(clock_.Now());
   std::vector<ports::ReceivedMessage> out;
   std::string name = Name(queue);
-  Status s = InTransaction([&]() WAGATE_REQUIRES(mu_) -> Status {
+  Status s = db_->InTransaction([&]() WAGATE_REQUIRES(mu_) -> Status {
     StatusOr<Statement> dead = db_->Prepare(kDeadLetterOverReceived);
     if (!dead.ok()) return dead.status();
     WAGATE_RETURN_IF_ERROR(dead->Bind(1, std::string_view(name))

@@ -49,9 +49,6 @@ class SqliteQueue final : public ports::Queue, public ports::QueueStatsSource {
   // One receive attempt without waiting.
   StatusOr<std::vector<ports::ReceivedMessage>> TryReceive(domain::QueueName queue, int max,
                                                            Millis visibility);
-  // Runs `body` inside BEGIN IMMEDIATE … COMMIT on db_, rolling back on failure.
-  template <typename Fn>
-  Status InTransaction(Fn&& body) WAGATE_REQUIRES(mu_);
 
   Mutex mu_;  // serialises use of the connection
   std::unique_ptr<Database> db_ WAGATE_PT_GUARDED_BY(mu_);

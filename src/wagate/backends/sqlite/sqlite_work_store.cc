@@ -106,20 +106,11 @@ Status SqliteWorkStore::Ping() {
   return row.ok() ? Status::Ok() : row.status();
 }
 
-template <typename Fn>
-Status SqliteWorkStore::InTransaction(Fn&& body) {
-  WAGATE_RETURN_IF_ERROR(db_->Exec("BEGIN IMMEDIATE"));
-  Status s = body();
-  if (s.ok()) s = db_->Exec("COMMIT");
-  if (!s.ok()) (void)db_->Exec("ROLLBACK");
-  return s;
-}
-
 StatusOr<ports::ClaimResult> SqliteWorkStore::Claim(const ports::ClaimRequest& r) {
   MutexLock lock(mu_);
   const int64_t now_ms = ToUnixMillis(clock_.Now());
   ports::ClaimResult result;
-  Status s = InTransaction([&]() WAGATE_REQUIRES(mu_) -> Status {
+  Status s = db_->InTransaction([&]() WAGATE_REQUIRES(mu_) -> Status {
     StatusOr<Statement> claim = db_->Prepare(kClaim);
     if (!claim.ok()) return claim.status();
     claim->Bind(1, r.key)
@@ -202,7 +193,7 @@ Status SqliteWorkStore::Complete(const ports::Fenced& claim, const std::string& 
   MutexLock lock(mu_);
   const int64_t now_ms = ToUnixMillis(clock_.Now());
   const int64_t expires_ms = now_ms + options_.dedup_ttl.count();
-  return InTransaction([&]() WAGATE_REQUIRES(mu_) -> Status {
+  return db_->InTransaction([&]() WAGATE_REQUIRES(mu_) -> Status {
     WAGATE_RETURN_IF_ERROR(FencedUpdate(
         claim, "state = 'COMPLETED', lease_until = NULL, result = nullif(?7, ''), outputs_enqueued = 1",
         "completed", "", expires_ms, result));
@@ -228,7 +219,7 @@ Status SqliteWorkStore::Complete(const ports::Fenced& claim, const std::string& 
 Status SqliteWorkStore::Release(const ports::Fenced& claim, const std::string& error) {
   MutexLock lock(mu_);
   const int64_t expires_ms = ToUnixMillis(clock_.Now()) + options_.dedup_ttl.count();
-  return InTransaction([&]() WAGATE_REQUIRES(mu_) -> Status {
+  return db_->InTransaction([&]() WAGATE_REQUIRES(mu_) -> Status {
     return FencedUpdate(claim,
                         "state = 'QUEUED', owner = NULL, lease_until = NULL, "
                         "last_error = nullif(?5, '')",
@@ -240,7 +231,7 @@ Status SqliteWorkStore::Kill(const ports::Fenced& claim, const std::string& reas
                              const std::string& error) {
   MutexLock lock(mu_);
   const int64_t expires_ms = ToUnixMillis(clock_.Now()) + options_.dead_ttl.count();
-  return InTransaction([&]() WAGATE_REQUIRES(mu_) -> Status {
+  return db_->InTransaction([&]() WAGATE_REQUIRES(mu_) -> Status {
     return FencedUpdate(claim,
                         "state = 'DEAD', owner = NULL, lease_until = NULL, "
                         "last_error = nullif(?5, '')",

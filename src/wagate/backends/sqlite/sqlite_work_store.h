@@ -39,9 +39,6 @@ class SqliteWorkStore final : public ports::WorkStore {
  private:
   SqliteWorkStore(std::unique_ptr<Database> db, Options options, const Clock& clock)
       : db_(std::move(db)), options_(options), clock_(clock) {}
-  // Runs `body` inside BEGIN IMMEDIATE … COMMIT, rolling back on failure.
-  template <typename Fn>
-  Status InTransaction(Fn&& body) WAGATE_REQUIRES(mu_);
   // A fenced update of a PROCESSING record that also stamps updated_at/expires_at and appends to
   // the history: `set` is the SQL after SET and may use ?1 key, ?2 fence, ?3 now, ?4 outcome,
   // ?5 error, ?6 expires_at and ?7 `extra`. FailedPrecondition when the fence no longer matches.

@@ -1,0 +1,27 @@
+// The sqlite backend's options as the configuration sets them, shared by every part of the
+// composition root that opens a store or a queue.
+//
+// Thread safety: pure functions.
+#pragma once
+
+#include "wagate/backends/sqlite/sqlite_queue.h"
+#include "wagate/backends/sqlite/sqlite_work_store.h"
+#include "wagate/config/config.h"
+
+namespace wagate::app {
+
+inline sqlite::SqliteWorkStore::Options StoreOptions(const config::Config& config) {
+  sqlite::SqliteWorkStore::Options options;
+  options.dedup_ttl = std::chrono::seconds(config.dedup_ttl_seconds);
+  // DEAD records outlive every copy of their message: twice the queue retention (SPEC §2.4).
+  options.dead_ttl = std::chrono::seconds(2 * config.sqs_message_retention_seconds);
+  return options;
+}
+
+inline sqlite::SqliteQueue::Options QueueOptions(const config::Config& config) {
+  sqlite::SqliteQueue::Options options;
+  options.max_receive_count = config.sqs_max_receive_count;
+  return options;
+}
+
+}  // namespace wagate::app
