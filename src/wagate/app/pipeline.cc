@@ -5,6 +5,7 @@
 #include "wagate/app/backend_options.h"
 #include "wagate/base/log.h"
 #include "wagate/handlers/echo_handler.h"
+#include "wagate/handlers/http_handler.h"
 #include "wagate/processing/dry_run_sender.h"
 #include "wagate/processing/processor.h"
 
@@ -16,6 +17,11 @@ StatusOr<std::unique_ptr<ports::Handler>> MakeHandler(const config::Config& conf
   std::string handler = config.EffectiveHandler();
   if (handler == "echo") return std::unique_ptr<ports::Handler>(new handlers::EchoHandler());
   if (handler == "none") return std::unique_ptr<ports::Handler>(new handlers::NoneHandler());
+  if (handler == "http") {
+    return std::unique_ptr<ports::Handler>(
+        new handlers::HttpHandler({config.handler_url, config.handler_secret,
+                                   std::chrono::seconds(config.handler_timeout_seconds)}));
+  }
   return FailedPreconditionError("HANDLER=" + handler + " is not available in this build; use echo or none");
 }
 

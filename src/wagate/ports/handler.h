@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "wagate/base/clock.h"
 #include "wagate/base/status.h"
 #include "wagate/domain/work_item.h"
 
@@ -24,6 +25,7 @@ struct HandlerItem {
   // Older than REPLY_MAX_AGE_SECONDS: the handler runs, but replies and mark-as-read are dropped.
   bool stale = false;
   std::string payload;  // the work item's JSON, as admitted
+  Timestamp received_at{};  // when the gateway admitted the item
 };
 
 struct Reply {
