@@ -17,7 +17,8 @@ StatusOr<std::unique_ptr<Database>> Database::Open(const std::string& path, Mode
   sqlite3_extended_result_codes(db, 1);
   // WAL lets readers run beside the single writer; FULL makes every commit durable before it
   // returns, which is what allows answering 200 after a commit.
-  std::string pragmas = "PRAGMA busy_timeout=10000; PRAGMA foreign_keys=OFF;";
+  std::string pragmas =
+      "PRAGMA busy_timeout=" + std::to_string(kBusyTimeoutMs) + "; PRAGMA foreign_keys=OFF;";
   if (mode == Mode::kReadWrite) {
     pragmas += "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;";
   }

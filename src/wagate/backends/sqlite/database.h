@@ -26,6 +26,8 @@ class Statement;
 class Database {
  public:
   enum class Mode { kReadWrite, kReadOnly };
+  // How long a statement waits for another connection's lock before it fails with Unavailable.
+  static constexpr int kBusyTimeoutMs = 10000;
 
   // Opens (creating when kReadWrite) the database file at `path`.
   static StatusOr<std::unique_ptr<Database>> Open(const std::string& path, Mode mode = Mode::kReadWrite);

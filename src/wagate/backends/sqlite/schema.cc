@@ -59,6 +59,15 @@ CREATE TABLE sequences (
 INSERT INTO sequences(name, value) VALUES('queue_messages', 0);
 )sql";
 
+// Version 2. dead_at is set when a message is moved to a dead-letter queue and kept when it is
+// redriven, so it marks every message that may outlive its work record's dedup window (a fresh
+// message is moved to its dead-letter queue at retention, before its record can expire). The
+// sweeper looks these up by key before it deletes an expired record (see Sweeper). The index is
+// partial, so admitting a message, which never sets dead_at, does not write to it.
+constexpr std::string_view kSchemaV2 = R"sql(
+CREATE INDEX queue_messages_dead_by_key ON queue_messages(key) WHERE dead_at IS NOT NULL;
+)sql";
+
 }  // namespace
 
 std::string DatabasePath(const std::string& data_dir) {
@@ -87,6 +96,7 @@ Status Migrate(Database& db) {
                                      std::to_string(kSchemaVersion) + "; upgrade wagate");
     }
     if (*version < 1) WAGATE_RETURN_IF_ERROR(db.Exec(kSchemaV1));
+    if (*version < 2) WAGATE_RETURN_IF_ERROR(db.Exec(kSchemaV2));
     if (*version < kSchemaVersion) {
       WAGATE_RETURN_IF_ERROR(db.Exec("PRAGMA user_version=" + std::to_string(kSchemaVersion)));
     }

@@ -40,5 +40,33 @@ TEST(SchemaTest, RefusesANewerSchema) {
   EXPECT_NE(s.message().find("newer"), std::string::npos);
 }
 
+TEST(SchemaTest, MigratesAVersionOneFileForward) {
+  testing::TempDir dir;
+  StatusOr<std::unique_ptr<Database>> db = Database::Open(DatabasePath(dir.path()));
+  ASSERT_TRUE(db.ok());
+  ASSERT_TRUE(Migrate(**db).ok());
+  // Make it look like a file written by a version 1 binary.
+  ASSERT_TRUE((*db)->Exec("DROP INDEX queue_messages_dead_by_key; PRAGMA user_version=1").ok());
+  ASSERT_TRUE(Migrate(**db).ok());
+  EXPECT_EQ(*SchemaVersion(**db), kSchemaVersion);
+  StatusOr<Statement> index = (*db)->Prepare(
+      "SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND name = 'queue_messages_dead_by_key'");
+  ASSERT_TRUE(*index->Step());
+  EXPECT_EQ(index->ColumnInt(0), 1);
+}
+
+TEST(SchemaTest, DeadLettersAreFoundByKeyThroughTheIndex) {
+  testing::TempDir dir;
+  StatusOr<std::unique_ptr<Database>> db = Database::Open(DatabasePath(dir.path()));
+  ASSERT_TRUE(db.ok());
+  ASSERT_TRUE(Migrate(**db).ok());
+  StatusOr<Statement> plan = (*db)->Prepare(
+      "EXPLAIN QUERY PLAN SELECT 1 FROM queue_messages WHERE key = ?1 AND dead_at IS NOT NULL");
+  ASSERT_TRUE(plan.ok());
+  std::string details;
+  while (*plan->Step()) details += plan->ColumnText(3) + "\n";
+  EXPECT_NE(details.find("queue_messages_dead_by_key"), std::string::npos) << details;
+}
+
 }  // namespace
 }  // namespace wagate::sqlite

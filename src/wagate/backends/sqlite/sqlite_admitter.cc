@@ -113,6 +113,7 @@ void SqliteAdmitter::WriterLoop() {
     std::vector<ports::AdmitResult> results;
     Status status = CommitBatch(batch, results);
     if (status.ok()) {
+      NotifyQueues(batch, results);
       for (size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move(results[i]));
       continue;
     }
@@ -127,11 +128,30 @@ void SqliteAdmitter::WriterLoop() {
       std::vector<ports::AdmitResult> one_result;
       Status s = CommitBatch(one, one_result);
       if (s.ok()) {
+        NotifyQueues(one, one_result);
         one.front().done(std::move(one_result.front()));
       } else {
         FailAll(one, s);
       }
     }
+  }
+}
+
+void SqliteAdmitter::NotifyQueues(const std::deque<Pending>& batch,
+                                  const std::vector<ports::AdmitResult>& results) const {
+  if (!options_.signal) return;
+  bool enqueued[3] = {false, false, false};
+  for (size_t r = 0; r < batch.size() && r < results.size(); ++r) {
+    const std::vector<domain::WorkItem>& items = batch[r].request.items;
+    const std::vector<ports::AdmitOutcome>& outcomes = results[r].outcomes;
+    for (size_t i = 0; i < items.size() && i < outcomes.size(); ++i) {
+      if (outcomes[i] != ports::AdmitOutcome::kAccepted) continue;
+      enqueued[static_cast<size_t>(domain::QueueForKind(items[i].kind))] = true;
+    }
+  }
+  for (domain::QueueName q : {domain::QueueName::kIncoming, domain::QueueName::kOutgoing,
+                              domain::QueueName::kAnalytics}) {
+    if (enqueued[static_cast<size_t>(q)]) options_.signal->Notify(q);
   }
 }
 

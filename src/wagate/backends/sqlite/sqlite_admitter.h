@@ -15,6 +15,10 @@
 // When free disk space is below `min_free_disk_bytes`, requests fail with Unavailable before
 // anything is written.
 //
+// After each commit that enqueued messages, the admitter notifies Options::signal for their
+// queues, so that SqliteQueue long polls sharing that signal receive them at once instead of at
+// their next poll.
+//
 // Thread safety: Admit() and Stop() are safe from any thread; callbacks run on the writer thread.
 #pragma once
 
@@ -25,6 +29,7 @@
 
 #include "wagate/backends/sqlite/database.h"
 #include "wagate/backends/sqlite/message_id_sequence.h"
+#include "wagate/backends/sqlite/queue_signal.h"
 #include "wagate/base/clock.h"
 #include "wagate/base/mutex.h"
 #include "wagate/ports/admitter.h"
@@ -37,6 +42,8 @@ class SqliteAdmitter final : public ports::Admitter {
     Millis dedup_ttl{Millis(1296000LL * 1000)};
     uint64_t min_free_disk_bytes = 0;
     size_t max_items_per_commit = 4096;
+    // Notified after every commit that enqueued messages; null: nobody in this process waits.
+    std::shared_ptr<QueueSignal> signal;
   };
 
   // `db` must be a read-write connection whose schema is migrated; the admitter owns it and uses
@@ -68,6 +75,9 @@ class SqliteAdmitter final : public ports::Admitter {
                       ports::AdmitResult& result);
   Status CheckFreeDisk();
   static void FailAll(std::deque<Pending>& batch, const Status& status);
+  // Wakes the receivers of every queue that `batch` (just committed, with `results`) enqueued to.
+  void NotifyQueues(const std::deque<Pending>& batch,
+                    const std::vector<ports::AdmitResult>& results) const;
 
   std::unique_ptr<Database> db_;            // writer thread only
   std::unique_ptr<Statements> statements_;  // writer thread only

@@ -32,6 +32,12 @@ RETURNING id, receipt, key, body, receive_count, sent_at, first_received_at
 
 }  // namespace
 
+SqliteQueue::SqliteQueue(std::unique_ptr<Database> db, Options options, const Clock& clock)
+    : db_(std::move(db)),
+      options_(std::move(options)),
+      clock_(clock),
+      signal_(options_.signal ? options_.signal : std::make_shared<QueueSignal>()) {}
+
 StatusOr<std::vector<std::string>> SqliteQueue::Send(domain::QueueName queue,
                                                      std::vector<ports::OutgoingMessage> messages) {
   std::vector<std::string> ids;
@@ -61,11 +67,7 @@ StatusOr<std::vector<std::string>> SqliteQueue::Send(domain::QueueName queue,
     });
     if (!s.ok()) return s;
   }
-  sends_.fetch_add(1);
-  {
-    MutexLock lock(wait_mu_);
-  }
-  sent_.notify_all();
+  signal_->Notify(queue);
   return ids;
 }
 
@@ -116,14 +118,13 @@ StatusOr<std::vector<ports::ReceivedMessage>> SqliteQueue::Receive(domain::Queue
                                                                    Millis visibility, Millis wait) {
   const auto deadline = std::chrono::steady_clock::now() + wait;
   for (;;) {
-    const uint64_t sends_before = sends_.load();
+    // Read before looking at the table, so a commit in between wakes the wait below.
+    const uint64_t seen = signal_->Generation(queue);
     StatusOr<std::vector<ports::ReceivedMessage>> got = TryReceive(queue, max, visibility);
     if (!got.ok() || !got->empty()) return got;
     const auto now = std::chrono::steady_clock::now();
     if (now >= deadline) return got;
-    MutexLock lock(wait_mu_);
-    auto until = std::min(deadline, now + options_.poll_interval);
-    sent_.wait_until(wait_mu_, until, [&] { return sends_.load() != sends_before; });
+    signal_->WaitUntil(queue, seen, std::min(deadline, now + options_.poll_interval));
   }
 }
 

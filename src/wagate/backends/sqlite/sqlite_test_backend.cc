@@ -26,12 +26,15 @@ SqliteTestBackend::SqliteTestBackend(const testing::AdmitBackendOptions& options
   SqliteAdmitter::Options admit_options;
   admit_options.dedup_ttl = options.dedup_ttl;
   admit_options.min_free_disk_bytes = min_free_disk_bytes;
+  admit_options.signal = signal_;
   admitter_ = Must(SqliteAdmitter::Create(std::move(writer), admit_options, *options.clock));
   SqliteWorkStore::Options store_options;
   store_options.dedup_ttl = options.dedup_ttl;
   store_options.dead_ttl = 2 * options.dedup_ttl;
   store_ = Must(SqliteWorkStore::Create(OpenConnection(), store_options, *options.clock));
-  queues_ = std::make_unique<SqliteQueue>(OpenConnection(), SqliteQueue::Options{}, *options.clock);
+  SqliteQueue::Options queue_options;
+  queue_options.signal = signal_;
+  queues_ = std::make_unique<SqliteQueue>(OpenConnection(), queue_options, *options.clock);
 }
 
 std::unique_ptr<Database> SqliteTestBackend::OpenConnection() const {
@@ -53,6 +56,7 @@ std::unique_ptr<SqliteQueue> SqliteQueueTestBackend::Open() {
   SqliteQueue::Options queue_options;
   queue_options.max_receive_count = options_.max_receive_count;
   queue_options.poll_interval = Millis(20);
+  queue_options.sleep_for = options_.sleep_for;
   return std::make_unique<SqliteQueue>(Must(Database::Open(DatabasePath(dir_.path()))),
                                        queue_options, *options_.clock);
 }

@@ -27,12 +27,15 @@ class SqliteTestBackend final : public testing::AdmitBackend {
 
   SqliteAdmitter& sqlite_admitter() { return *admitter_; }
   SqliteQueue& queue() { return *queues_; }
+  // Shared by the admitter and queue(); pass it to more SqliteQueues on this file.
+  const std::shared_ptr<QueueSignal>& signal() const { return signal_; }
   std::string db_path() const { return DatabasePath(dir_.path()); }
   // A separate connection for assertions and fault injection.
   std::unique_ptr<Database> OpenConnection() const;
 
  private:
   testing::TempDir dir_;
+  std::shared_ptr<QueueSignal> signal_ = std::make_shared<QueueSignal>();
   std::unique_ptr<SqliteAdmitter> admitter_;
   std::unique_ptr<SqliteWorkStore> store_;
   std::unique_ptr<SqliteQueue> queues_;
@@ -46,7 +49,11 @@ class SqliteQueueTestBackend final : public testing::QueueBackend {
   explicit SqliteQueueTestBackend(const testing::QueueBackendOptions& options);
   ports::Queue& queue() override { return *queue_; }
   ports::QueueStatsSource& stats() override { return *queue_; }
+  ports::QueueAdmin& admin() override { return *queue_; }
+  SqliteQueue& queue_impl() { return *queue_; }
   std::unique_ptr<ports::Queue> OpenAnother() override;
+  // Another SqliteQueue on the same file, with its own connection.
+  std::unique_ptr<SqliteQueue> OpenQueue() { return Open(); }
   std::string db_path() const { return DatabasePath(dir_.path()); }
 
  private:

@@ -28,6 +28,34 @@ void SendKeys(ports::Queue& q, std::initializer_list<std::string> keys, Millis d
   ASSERT_TRUE(q.Send(kQ, std::move(messages)).ok());
 }
 
+// Sends `keys` and moves each to the dead-letter queue after one receive, with `reason`.
+void DeadLetter(ports::Queue& q, const std::vector<std::string>& keys, const std::string& reason) {
+  std::vector<OutgoingMessage> messages;
+  for (const std::string& k : keys) messages.push_back({k, "body of " + k, Millis(0)});
+  ASSERT_TRUE(q.Send(kQ, std::move(messages)).ok());
+  size_t moved = 0;
+  while (moved < keys.size()) {
+    std::vector<ReceivedMessage> got = ReceiveNow(q);
+    ASSERT_FALSE(got.empty()) << "the messages to dead-letter did not arrive";
+    for (const ReceivedMessage& m : got) {
+      ASSERT_TRUE(q.MoveToDeadLetter(kQ, m.receipt, {reason, "failed: " + m.key, ""}).ok());
+      ++moved;
+    }
+  }
+}
+
+std::vector<std::string> Keys(int n, const std::string& prefix) {
+  std::vector<std::string> keys;
+  for (int i = 0; i < n; ++i) keys.push_back(prefix + std::to_string(i));
+  return keys;
+}
+
+std::multiset<std::string> KeysOf(const std::vector<ReceivedMessage>& messages) {
+  std::multiset<std::string> keys;
+  for (const ReceivedMessage& m : messages) keys.insert(m.key);
+  return keys;
+}
+
 }  // namespace
 
 TEST_P(QueueContractTest, SentMessagesAreReceivedOldestFirstWithTheirKeyAndBody) {
@@ -196,6 +224,121 @@ TEST_P(QueueContractTest, ALongPollSeesMessagesSentThroughAnotherHandle) {
   StatusOr<std::vector<ReceivedMessage>> got = waiting.get();
   ASSERT_TRUE(got.ok());
   ASSERT_EQ(got->size(), 1u);
+}
+
+TEST_P(QueueContractTest, RedriveMovesDeadLettersBackWithTheirReceiveCountReset) {
+  auto b = MakeBackend(/*max_receive_count=*/3);
+  SendKeys(b->queue(), {"msg:A"});
+  for (int i = 1; i <= 2; ++i) {  // received twice, then dead-lettered
+    std::vector<ReceivedMessage> got = ReceiveNow(b->queue());
+    ASSERT_EQ(got.size(), 1u);
+    if (i == 2) {
+      ASSERT_TRUE(b->queue().MoveToDeadLetter(kQ, got[0].receipt, {"handler_rejected", "400", ""}).ok());
+    }
+    clock_.Advance(kVisibility);
+  }
+  DeadLetter(b->queue(), {"msg:B"}, "max_receive_count");
+  DeadLetter(b->queue(), {"msg:bad"}, "invalid_payload");
+  ASSERT_EQ(b->stats().Stats(kQ)->dlq, 3);
+
+  StatusOr<ports::RedriveResult> result = b->admin().Redrive(kQ, 100, 0);
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  EXPECT_EQ(result->moved, 2);
+  EXPECT_EQ(result->skipped, 1) << "invalid_payload dead letters are never redriven";
+  ports::QueueStats stats = *b->stats().Stats(kQ);
+  EXPECT_EQ(stats.dlq, 1);
+  EXPECT_EQ(stats.visible, 2);
+
+  std::vector<ReceivedMessage> again = ReceiveNow(b->queue());
+  ASSERT_EQ(again.size(), 2u);
+  EXPECT_EQ(KeysOf(again), (std::multiset<std::string>{"msg:A", "msg:B"}));
+  for (const ReceivedMessage& m : again) {
+    EXPECT_EQ(m.receive_count, 1) << m.key << ": the receive count starts again";
+    EXPECT_EQ(m.body, "body of " + m.key);
+    EXPECT_EQ(m.first_received_at, clock_.Now());
+  }
+  // A redriven message gets its full allowance of receives again before the backstop applies.
+  for (int i = 2; i <= 3; ++i) {
+    clock_.Advance(kVisibility);
+    std::vector<ReceivedMessage> got = ReceiveNow(b->queue());
+    ASSERT_EQ(got.size(), 2u) << "receive " << i;
+    EXPECT_EQ(got[0].receive_count, i);
+  }
+  clock_.Advance(kVisibility);
+  EXPECT_TRUE(ReceiveNow(b->queue()).empty()) << "a fourth receive is not allowed";
+  EXPECT_EQ(b->stats().Stats(kQ)->dlq, 3);
+  StatusOr<ports::RedriveResult> second = b->admin().Redrive(kQ, 100, 0);
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(second->moved, 2);
+  EXPECT_EQ(second->skipped, 1);
+}
+
+TEST_P(QueueContractTest, RedriveHonoursItsLimitOldestFirst) {
+  auto b = MakeBackend();
+  DeadLetter(b->queue(), Keys(5, "msg:"), "handler_rejected");
+  StatusOr<ports::RedriveResult> first = b->admin().Redrive(kQ, 2, 0);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(first->moved, 2);
+  EXPECT_EQ(b->stats().Stats(kQ)->dlq, 3);
+  std::vector<ReceivedMessage> got = ReceiveNow(b->queue());
+  EXPECT_EQ(KeysOf(got), (std::multiset<std::string>{"msg:0", "msg:1"}));
+  StatusOr<ports::RedriveResult> rest = b->admin().Redrive(kQ, 10, 0);
+  ASSERT_TRUE(rest.ok());
+  EXPECT_EQ(rest->moved, 3);
+  EXPECT_EQ(b->stats().Stats(kQ)->dlq, 0);
+  EXPECT_EQ(KeysOf(ReceiveNow(b->queue())), (std::multiset<std::string>{"msg:2", "msg:3", "msg:4"}));
+}
+
+TEST_P(QueueContractTest, RedriveIsPacedToItsRate) {
+  auto b = MakeBackend();
+  DeadLetter(b->queue(), Keys(12, "msg:"), "handler_rejected");
+  slept_.clear();
+  const Timestamp started = clock_.Now();
+  StatusOr<ports::RedriveResult> result = b->admin().Redrive(kQ, 12, /*messages_per_second=*/4);
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  EXPECT_EQ(result->moved, 12);
+  // 12 messages at 4 per second: the last ones may not move before 2 s have passed.
+  EXPECT_GE(clock_.Now() - started, Millis(2'000));
+  EXPECT_LE(clock_.Now() - started, Millis(3'000)) << "paced slower than asked";
+  EXPECT_FALSE(slept_.empty());
+  EXPECT_EQ(b->stats().Stats(kQ)->visible, 12);
+}
+
+TEST_P(QueueContractTest, RedriveRejectsABadLimitOrRate) {
+  auto b = MakeBackend();
+  EXPECT_EQ(b->admin().Redrive(kQ, 0, 0).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(b->admin().Redrive(kQ, 10, -1).status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST_P(QueueContractTest, PurgeEmptiesOnlyTheNamedQueue) {
+  auto b = MakeBackend();
+  DeadLetter(b->queue(), {"msg:dead1", "msg:dead2"}, "handler_rejected");
+  SendKeys(b->queue(), {"msg:A", "msg:B", "msg:C"});
+  ASSERT_EQ(ReceiveNow(b->queue(), 1).size(), 1u);  // one of them in flight
+  ASSERT_TRUE(b->queue().Send(QueueName::kOutgoing, {{"out:x:0", "x", Millis(0)}}).ok());
+
+  StatusOr<int64_t> dead = b->admin().Purge(ports::QueueRef{kQ, /*dead_letter=*/true});
+  ASSERT_TRUE(dead.ok()) << dead.status().ToString();
+  EXPECT_EQ(*dead, 2);
+  ports::QueueStats stats = *b->stats().Stats(kQ);
+  EXPECT_EQ(stats.dlq, 0);
+  EXPECT_EQ(stats.visible + stats.in_flight, 3) << "purging the DLQ leaves the source queue alone";
+
+  StatusOr<int64_t> source = b->admin().Purge(ports::QueueRef{kQ, false});
+  ASSERT_TRUE(source.ok());
+  EXPECT_EQ(*source, 3) << "in-flight messages are purged too";
+  stats = *b->stats().Stats(kQ);
+  EXPECT_EQ(stats.visible + stats.in_flight + stats.delayed, 0);
+  EXPECT_EQ(b->stats().Stats(QueueName::kOutgoing)->visible, 1) << "other queues are untouched";
+  EXPECT_EQ(*b->admin().Purge(ports::QueueRef{kQ, false}), 0);
+}
+
+TEST(QueueRefTest, NamesAndParsesEveryQueue) {
+  EXPECT_EQ((ports::QueueRef{QueueName::kOutgoing, true}.Name()), "outgoing-dlq");
+  EXPECT_EQ(ports::QueueRef::Parse("analytics"), (ports::QueueRef{QueueName::kAnalytics, false}));
+  EXPECT_EQ(ports::QueueRef::Parse("incoming-dlq"), (ports::QueueRef{QueueName::kIncoming, true}));
+  EXPECT_EQ(ports::QueueRef::Parse("incoming-dlq-dlq"), std::nullopt);
+  EXPECT_EQ(ports::QueueRef::Parse(""), std::nullopt);
 }
 
 }  // namespace wagate::testing

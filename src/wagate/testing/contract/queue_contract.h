@@ -2,7 +2,8 @@
 //
 // A backend instantiates it with a factory:
 //   INSTANTIATE_TEST_SUITE_P(Sqlite, QueueContractTest, ::testing::Values(MakeSqliteQueueBackend));
-// The factory builds fresh, empty queues driven by the given FakeClock.
+// The factory builds fresh, empty queues driven by the given FakeClock; a paced redrive waits
+// through QueueBackendOptions::sleep_for, which the suite makes advance that clock.
 //
 // Thread safety: test code.
 #pragma once
@@ -11,8 +12,10 @@
 
 #include <functional>
 #include <memory>
+#include <vector>
 
 #include "wagate/ports/queue.h"
+#include "wagate/ports/queue_admin.h"
 #include "wagate/ports/queue_stats.h"
 #include "wagate/testing/fake_clock.h"
 
@@ -23,6 +26,7 @@ class QueueBackend {
   virtual ~QueueBackend() = default;
   virtual ports::Queue& queue() = 0;
   virtual ports::QueueStatsSource& stats() = 0;
+  virtual ports::QueueAdmin& admin() = 0;
   // Another handle on the same queues, as a second process or machine would have.
   virtual std::unique_ptr<ports::Queue> OpenAnother() = 0;
 };
@@ -30,6 +34,8 @@ class QueueBackend {
 struct QueueBackendOptions {
   FakeClock* clock = nullptr;
   int max_receive_count = 3;
+  // The backend's way to wait while pacing a redrive.
+  std::function<void(Millis)> sleep_for;
 };
 
 using QueueBackendFactory =
@@ -38,9 +44,13 @@ using QueueBackendFactory =
 class QueueContractTest : public ::testing::TestWithParam<QueueBackendFactory> {
  protected:
   std::unique_ptr<QueueBackend> MakeBackend(int max_receive_count = 3) {
-    return GetParam()(QueueBackendOptions{&clock_, max_receive_count});
+    return GetParam()(QueueBackendOptions{&clock_, max_receive_count, [this](Millis d) {
+                                            slept_.push_back(d);
+                                            clock_.Advance(d);
+                                          }});
   }
   FakeClock clock_;
+  std::vector<Millis> slept_;  // every pacing wait, in order (one redrive at a time)
 };
 
 }  // namespace wagate::testing
