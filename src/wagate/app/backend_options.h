@@ -15,6 +15,7 @@ inline sqlite::SqliteWorkStore::Options StoreOptions(const config::Config& confi
   options.dedup_ttl = std::chrono::seconds(config.dedup_ttl_seconds);
   // DEAD records outlive every copy of their message: twice the queue retention (SPEC §2.4).
   options.dead_ttl = std::chrono::seconds(2 * config.sqs_message_retention_seconds);
+  options.uncertain_resend_after = std::chrono::seconds(config.uncertain_resend_after_seconds);
   return options;
 }
 

@@ -8,6 +8,8 @@
 #include "wagate/handlers/http_handler.h"
 #include "wagate/processing/dry_run_sender.h"
 #include "wagate/processing/processor.h"
+#include "wagate/processing/sender.h"
+#include "wagate/whatsapp/graph_client.h"
 
 namespace wagate::app {
 
@@ -22,24 +24,22 @@ StatusOr<std::unique_ptr<ports::Handler>> MakeHandler(const config::Config& conf
         new handlers::HttpHandler({config.handler_url, config.handler_secret,
                                    std::chrono::seconds(config.handler_timeout_seconds)}));
   }
-  return FailedPreconditionError("HANDLER=" + handler + " is not available in this build; use echo or none");
+  return FailedPreconditionError("HANDLER=" + handler + " is not a handler; use echo, http or none");
 }
 
-StatusOr<std::unique_ptr<ports::Handler>> MakeSender(const config::Config& config) {
-  bool dry_run = config.sender_dry_run || (config.development() && config.access_token.empty());
-  if (dry_run) return std::unique_ptr<ports::Handler>(new processing::DryRunSender());
-  return FailedPreconditionError(
-      "sending through the Graph API is not available in this build; set SENDER_DRY_RUN=true");
+bool DryRun(const config::Config& config) {
+  return config.sender_dry_run || (config.development() && config.access_token.empty());
 }
 
 }  // namespace
 
-// One processing half: its own connections, handler and processor.
+// One processing half: its own connections, and the consumer that drains its queue.
 struct Half {
   std::unique_ptr<sqlite::SqliteQueue> queue;
   std::unique_ptr<sqlite::SqliteWorkStore> store;
-  std::unique_ptr<ports::Handler> handler;
-  std::unique_ptr<processing::Processor> processor;
+  std::unique_ptr<ports::Handler> handler;     // processors and the dry-run sender
+  std::unique_ptr<ports::GraphApi> graph;      // the real sender
+  std::unique_ptr<processing::QueueConsumer> consumer;
 };
 
 struct Pipeline::Parts {
@@ -52,9 +52,8 @@ struct Pipeline::Parts {
 
 namespace {
 
-Status BuildHalf(Half& half, std::unique_ptr<ports::Handler> handler, const config::Config& config,
-                 const std::string& db_path, const Clock& clock, Random& random,
-                 processing::ProcessorOptions options) {
+Status OpenHalf(Half& half, const config::Config& config, const std::string& db_path,
+                const Clock& clock) {
   StatusOr<std::unique_ptr<sqlite::Database>> queue_db = sqlite::Database::Open(db_path);
   if (!queue_db.ok()) return queue_db.status();
   StatusOr<std::unique_ptr<sqlite::Database>> store_db = sqlite::Database::Open(db_path);
@@ -64,14 +63,50 @@ Status BuildHalf(Half& half, std::unique_ptr<ports::Handler> handler, const conf
       sqlite::SqliteWorkStore::Create(std::move(*store_db), StoreOptions(config), clock);
   if (!store.ok()) return store.status();
   half.store = std::move(*store);
-  half.handler = std::move(handler);
+  return Status::Ok();
+}
+
+processing::ProcessorOptions ProcessorOptionsFor(const config::Config& config,
+                                                 const std::string& worker_id) {
+  processing::ProcessorOptions options;
+  options.worker_id = worker_id;
   options.lease = std::chrono::seconds(config.lease_seconds);
   options.wait = std::chrono::seconds(config.sqs_wait_time_seconds);
   options.max_receive_count = config.sqs_max_receive_count;
   options.backoff.cap = std::chrono::seconds(config.retry_max_delay_seconds);
   options.reply_max_age = std::chrono::seconds(config.reply_max_age_seconds);
-  half.processor = std::make_unique<processing::Processor>(*half.queue, *half.store, *half.handler,
-                                                           clock, random, options);
+  options.shutdown_grace = std::chrono::seconds(config.shutdown_grace_seconds);
+  return options;
+}
+
+Status BuildSenders(Half& half, const config::Config& config, const std::string& worker_id,
+                    const Clock& clock, Random& random) {
+  processing::ProcessorOptions base = ProcessorOptionsFor(config, worker_id);
+  if (DryRun(config)) {
+    base.workers = config.senders;
+    base.queue = domain::QueueName::kOutgoing;
+    base.thread_name = "sender";
+    half.handler = std::make_unique<processing::DryRunSender>();
+    half.consumer = std::make_unique<processing::Processor>(*half.queue, *half.store, *half.handler,
+                                                            clock, random, base);
+    return Status::Ok();
+  }
+  half.graph = std::make_unique<whatsapp::GraphClient>(whatsapp::GraphClient::Options{
+      config.api_base_url, config.api_version, config.access_token,
+      std::chrono::seconds(config.handler_timeout_seconds)});
+  processing::SenderOptions options;
+  options.worker_id = worker_id;
+  options.senders = config.senders;
+  options.lease = base.lease;
+  options.wait = base.wait;
+  options.max_receive_count = base.max_receive_count;
+  options.backoff = base.backoff;
+  options.shutdown_grace = base.shutdown_grace;
+  options.throttle_max = std::chrono::seconds(config.send_throttle_max_seconds);
+  options.uncertain_resend_after = std::chrono::seconds(config.uncertain_resend_after_seconds);
+  options.pacing.rate_per_number = config.send_rate_per_number / std::max(1, config.sender_instances);
+  half.consumer = std::make_unique<processing::Sender>(*half.queue, *half.store, *half.graph, clock,
+                                                       random, options);
   return Status::Ok();
 }
 
@@ -81,27 +116,21 @@ StatusOr<std::unique_ptr<Pipeline>> Pipeline::Create(const config::Config& confi
                                                      const std::string& db_path,
                                                      const std::string& worker_id,
                                                      const Clock& clock) {
-  StatusOr<std::unique_ptr<ports::Handler>> handler = MakeHandler(config);
-  if (!handler.ok()) return handler.status();
-  StatusOr<std::unique_ptr<ports::Handler>> sender = MakeSender(config);
-  if (!sender.ok()) return sender.status();
   auto parts = std::make_unique<Parts>();
   parts->processors_configured = config.workers > 0;
 
-  processing::ProcessorOptions processor_options;
-  processor_options.worker_id = worker_id;
-  processor_options.workers = config.workers;
-  processor_options.queue = domain::QueueName::kIncoming;
-  processor_options.thread_name = "processor";
-  WAGATE_RETURN_IF_ERROR(BuildHalf(parts->processors, std::move(*handler), config, db_path, clock,
-                                   parts->random, processor_options));
+  Half& processors = parts->processors;
+  StatusOr<std::unique_ptr<ports::Handler>> handler = MakeHandler(config);
+  if (!handler.ok()) return handler.status();
+  processors.handler = std::move(*handler);
+  WAGATE_RETURN_IF_ERROR(OpenHalf(processors, config, db_path, clock));
+  processing::ProcessorOptions options = ProcessorOptionsFor(config, worker_id);
+  options.workers = config.workers;
+  processors.consumer = std::make_unique<processing::Processor>(
+      *processors.queue, *processors.store, *processors.handler, clock, parts->random, options);
 
-  processing::ProcessorOptions sender_options = processor_options;
-  sender_options.workers = config.senders;
-  sender_options.queue = domain::QueueName::kOutgoing;
-  sender_options.thread_name = "sender";
-  WAGATE_RETURN_IF_ERROR(BuildHalf(parts->senders, std::move(*sender), config, db_path, clock,
-                                   parts->random, sender_options));
+  WAGATE_RETURN_IF_ERROR(OpenHalf(parts->senders, config, db_path, clock));
+  WAGATE_RETURN_IF_ERROR(BuildSenders(parts->senders, config, worker_id, clock, parts->random));
   return std::unique_ptr<Pipeline>(new Pipeline(std::move(parts)));
 }
 
@@ -110,19 +139,19 @@ Pipeline::Pipeline(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
 Pipeline::~Pipeline() { Stop(); }
 
 void Pipeline::Start() {
-  parts_->processors.processor->Start();
-  parts_->senders.processor->Start();
+  parts_->processors.consumer->Start();
+  parts_->senders.consumer->Start();
   parts_->running.store(parts_->processors_configured);
 }
 
 void Pipeline::Stop() {
   parts_->running.store(false);
-  parts_->processors.processor->Stop();
-  parts_->senders.processor->Stop();
+  parts_->processors.consumer->Stop();
+  parts_->senders.consumer->Stop();
 }
 
 PipelineView Pipeline::View() const {
-  const processing::ProcessorCounters& c = parts_->processors.processor->counters();
+  const processing::ProcessorCounters& c = parts_->processors.consumer->counters();
   return PipelineView{parts_->running.load(), c.processed.load(), c.errors.load()};
 }
 

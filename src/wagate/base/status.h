@@ -22,6 +22,7 @@ enum class StatusCode {
   kUnauthenticated,     // a credential or signature is missing or wrong
   kPermissionDenied,    // authenticated, but not allowed (or a wrong verify token)
   kNotFound,            // the thing asked for does not exist
+  kAlreadyExists,       // the thing to create or do exists or was done already
   kPayloadTooLarge,     // the input exceeds a configured size limit
   kResourceExhausted,   // a rate limit or capacity limit was hit; retry later
   kUnavailable,         // a dependency (store, queue, disk) failed; retry later
@@ -55,6 +56,7 @@ inline Status InvalidArgumentError(std::string m) { return {StatusCode::kInvalid
 inline Status UnauthenticatedError(std::string m) { return {StatusCode::kUnauthenticated, std::move(m)}; }
 inline Status PermissionDeniedError(std::string m) { return {StatusCode::kPermissionDenied, std::move(m)}; }
 inline Status NotFoundError(std::string m) { return {StatusCode::kNotFound, std::move(m)}; }
+inline Status AlreadyExistsError(std::string m) { return {StatusCode::kAlreadyExists, std::move(m)}; }
 inline Status PayloadTooLargeError(std::string m) { return {StatusCode::kPayloadTooLarge, std::move(m)}; }
 inline Status ResourceExhaustedError(std::string m) { return {StatusCode::kResourceExhausted, std::move(m)}; }
 inline Status UnavailableError(std::string m) { return {StatusCode::kUnavailable, std::move(m)}; }

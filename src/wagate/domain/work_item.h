@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -34,6 +35,14 @@ std::string_view QueueNameText(QueueName q);  // "incoming" | "outgoing" | "anal
 // `incoming`; other changes are published as analytics events only (SPEC §1).
 QueueName QueueForKind(ItemKind kind);
 
+// A status webhook that echoes one of our `out:` keys in `biz_opaque_callback_data`: it settles
+// that outgoing record during admit (SPEC §2.7, invariant 8).
+struct StatusEcho {
+  std::string out_key;  // the outgoing record's key
+  std::string status;   // "sent", "delivered", "read", "played", "failed", or anything newer
+  std::string wamid;    // the message id Meta gave the outgoing message
+};
+
 struct WorkItem {
   std::string key;
   ItemKind kind = ItemKind::kMessage;
@@ -41,6 +50,8 @@ struct WorkItem {
   // "display_phone_number","contact","message"}; for a status the same with "status"; for an
   // event {"key","kind","entry_id","field","value"}.
   std::string payload;
+  // Status items only: set when the status echoes an `out:` key.
+  std::optional<StatusEcho> echo;
 };
 
 // An authentic but malformed payload, or one item of it, kept in the incoming dead-letter queue

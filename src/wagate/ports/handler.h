@@ -25,7 +25,7 @@ struct HandlerItem {
   // Older than REPLY_MAX_AGE_SECONDS: the handler runs, but replies and mark-as-read are dropped.
   bool stale = false;
   std::string payload;  // the work item's JSON, as admitted
-  Timestamp received_at{};  // when the gateway admitted the item
+  Timestamp received_at;  // when the gateway admitted the item
 };
 
 struct Reply {

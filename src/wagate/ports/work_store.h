@@ -10,8 +10,24 @@
 //   Heartbeat  extends the lease of the claimer whose fence still matches.
 //   Complete   sets COMPLETED with the result, and creates and enqueues the item's replies
 //              (`out:` records in `outgoing`), atomically and only for the current fence.
-//   Release    gives the item back after a failed attempt: QUEUED, lease cleared, error kept.
+//   Release    gives the item back after a failed attempt: QUEUED (FAILED for an outgoing item),
+//              lease cleared, error kept.
 //   Kill       marks the item DEAD after its message went to the dead-letter queue.
+//
+// Outgoing items (SPEC §2.7) add the send states:
+//   MarkSending    PROCESSING → SENDING, written before the Graph API call. Refused with
+//                  AlreadyExists when a status webhook already settled the item (nothing to send).
+//   MarkSent       PROCESSING|SENDING → SENT with the result (which carries Meta's wamid).
+//   MarkUncertain  SENDING → SENT_UNCERTAIN: the call's outcome is unknown. The item waits for a
+//                  status webhook to settle it, and becomes claimable again (a resend) only
+//                  after the store's uncertain-resend delay.
+//   MergeStatus    applies a delivery status echoed with an `out:` key (invariant 8); not fenced,
+//                  because statuses only move forward and never take an item from its owner.
+// Claim treats outgoing items specially: FAILED is claimable (a retry); SENDING with a lapsed
+// lease means the sender died around the call, so the claim turns it into SENT_UNCERTAIN (or SENT
+// when a status already arrived) and answers kUncertain; SENT_UNCERTAIN is claimable once its
+// resend time has passed (ClaimResult::resend), and answers kUncertain before that; an item a
+// status settled answers kAlreadyDone.
 //
 // Fencing: Heartbeat, Complete, Release and Kill return FailedPrecondition when the fence no
 // longer matches (another worker took the item over): the caller must stop and count `fenced`.
@@ -45,14 +61,17 @@ enum class ClaimOutcome {
   kWon,             // the caller holds the lease with `fence`
   kBusy,            // another live lease on this same message: its visibility lapsed early
   kDuplicateEntry,  // another live lease, delivered by another queue message: delete this one
-  kAlreadyDone,     // COMPLETED: delete the message
+  kAlreadyDone,     // COMPLETED (or SENT): delete the message
+  kUncertain,       // outgoing, SENT_UNCERTAIN: wait for a status until `lease_until`, then resend
 };
 
 struct ClaimResult {
   ClaimOutcome outcome = ClaimOutcome::kWon;
   int64_t fence = 0;      // kWon: the caller's fence
   int64_t attempts = 0;   // kWon: this attempt's number
-  Timestamp lease_until;  // kWon: the caller's lease; kBusy/kDuplicateEntry: the holder's
+  Timestamp lease_until;  // kWon: the caller's lease; kBusy/kDuplicateEntry: the holder's;
+                          // kUncertain: when a resend becomes due
+  bool resend = false;    // kWon on an outgoing item that was SENT_UNCERTAIN: this is a resend
 };
 
 struct Fenced {
@@ -75,6 +94,11 @@ class WorkStore {
                           const std::vector<domain::WorkItem>& outputs) = 0;
   virtual Status Release(const Fenced& claim, const std::string& error) = 0;
   virtual Status Kill(const Fenced& claim, const std::string& reason, const std::string& error) = 0;
+
+  virtual Status MarkSending(const Fenced& claim) = 0;
+  virtual Status MarkSent(const Fenced& claim, const std::string& result) = 0;
+  virtual Status MarkUncertain(const Fenced& claim, const std::string& error) = 0;
+  virtual Status MergeStatus(const domain::StatusEcho& echo) = 0;
 };
 
 }  // namespace wagate::ports

@@ -14,14 +14,16 @@
 // Messages older than REPLY_MAX_AGE_SECONDS still reach the handler with stale = true; their
 // replies and mark-as-read are dropped (stale).
 //
+// While the handler runs, the claim is kept alive by heartbeats (worker_pool.h). Stop() stops
+// receiving, lets running handlers finish within the grace period, and releases the claims of
+// those still running, so their messages are visible again at once (SPEC §4 Shutdown).
+// The steps around the claim are shared with the sender (claim_steps.h).
+//
 // Thread safety: ProcessOne/RunOnce are safe from several threads at once; Start/Stop from the
 // owner. Counters are atomics.
 #pragma once
 
-#include <atomic>
 #include <string>
-#include <thread>
-#include <vector>
 
 #include "wagate/base/clock.h"
 #include "wagate/base/random.h"
@@ -29,12 +31,15 @@
 #include "wagate/ports/handler.h"
 #include "wagate/ports/queue.h"
 #include "wagate/ports/work_store.h"
+#include "wagate/processing/claim_steps.h"
+#include "wagate/processing/outcome.h"
+#include "wagate/processing/queue_consumer.h"
 
 namespace wagate::processing {
 
 struct ProcessorOptions {
   std::string worker_id = "worker";
-  // The queue to drain: `incoming` for the processor, `outgoing` for the sender.
+  // The queue to drain: `incoming` for the processor, `outgoing` for the dry-run sender.
   domain::QueueName queue = domain::QueueName::kIncoming;
   std::string thread_name = "processor";
   int workers = 4;
@@ -44,68 +49,37 @@ struct ProcessorOptions {
   int max_receive_count = 3;
   domain::BackoffPolicy backoff;
   Millis reply_max_age{86'400'000};
+  Millis shutdown_grace{20'000};
+
+  ClaimStepsOptions ForClaims() const {
+    return ClaimStepsOptions{worker_id, queue, lease, max_receive_count, backoff};
+  }
+  ConsumerOptions ForConsumer() const {
+    return ConsumerOptions{queue, thread_name, workers, batch, lease, wait, shutdown_grace, true};
+  }
 };
 
-enum class ProcessOutcome {
-  kCompleted,
-  kStale,           // completed, replies dropped
-  kRetried,
-  kDeadLettered,
-  kAlreadyDone,
-  kDuplicateEntry,
-  kBusy,
-  kFenced,
-  kStoreError,      // the store or queue failed; the message reappears after its visibility
-};
-
-struct ProcessorCounters {
-  std::atomic<uint64_t> processed{0};  // completed, stale included
-  std::atomic<uint64_t> errors{0};     // retried + dead-lettered + store errors
-  std::atomic<uint64_t> stale{0};
-  std::atomic<uint64_t> retried{0};
-  std::atomic<uint64_t> dead_lettered{0};
-  std::atomic<uint64_t> already_done{0};
-  std::atomic<uint64_t> duplicate_entry{0};
-  std::atomic<uint64_t> busy{0};
-  std::atomic<uint64_t> fenced{0};
-};
-
-class Processor {
+class Processor final : public QueueConsumer {
  public:
   // Every dependency is borrowed and must outlive the processor.
   Processor(ports::Queue& queue, ports::WorkStore& store, ports::Handler& handler,
             const Clock& clock, Random& random, ProcessorOptions options);
-  ~Processor();
+  ~Processor() override;
 
-  ProcessOutcome ProcessOne(const ports::ReceivedMessage& message);
-  // Receives once (waiting up to `wait`) and processes the batch; returns how many it handled.
-  StatusOr<int> RunOnce(Millis wait);
-
-  // Starts `workers` threads ("<thread_name>-N") running RunOnce until Stop().
-  void Start();
-  // Stops receiving, lets each worker finish its batch, and joins.
-  void Stop();
-
-  const ProcessorCounters& counters() const { return counters_; }
+  ProcessOutcome ProcessOne(const ports::ReceivedMessage& message) override;
 
  private:
   ProcessOutcome Finish(const ports::ReceivedMessage& message, const ports::Fenced& claim,
                         const ports::HandlerItem& item,
                         const StatusOr<ports::HandlerResult>& result);
-  ProcessOutcome DeadLetter(const ports::ReceivedMessage& message, const ports::Fenced& claim,
-                            const std::string& reason, const std::string& error);
   bool IsStale(const std::string& payload) const;
-  ProcessOutcome Count(ProcessOutcome outcome);
+  // Status items: the status merger (invariant 8) applies an echoed `out:` key to its record.
+  void MergeStatus(const std::string& payload);
 
-  ports::Queue& queue_;
-  ports::WorkStore& store_;
+  ClaimSteps steps_;
   ports::Handler& handler_;
   const Clock& clock_;
-  Random& random_;
   const ProcessorOptions options_;
-  ProcessorCounters counters_;
-  std::atomic<bool> stopping_{false};
-  std::vector<std::thread> threads_;
 };
 
 }  // namespace wagate::processing

@@ -9,6 +9,7 @@
 
 #include "wagate/backends/sqlite/sqlite_test_backend.h"
 #include "wagate/handlers/echo_handler.h"
+#include "wagate/testing/webhook_bodies.h"
 #include "wagate/whatsapp/payload.h"
 
 namespace wagate::processing {
@@ -37,16 +38,8 @@ class FakeHandler final : public ports::Handler {
   std::mutex mu_;
 };
 
-class MaxRandom final : public Random {
- public:
-  uint64_t UpTo(uint64_t n) override { return n; }
-};
-
-std::string TextBody(const std::string& wamid, int64_t timestamp) {
-  return R"({"object":"whatsapp_business_account","entry":[{"id":"301","changes":[{"field":"messages","value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"15551230000","phone_number_id":"112233"},"contacts":[{"profile":{"name":"M"},"wa_id":"5215512345678"}],"messages":[{"from":"5215512345678","id":")" +
-         wamid + R"(","timestamp":")" + std::to_string(timestamp) +
-         R"(","type":"text","text":{"body":"hola"}}]}}]}]})";
-}
+using testing::MaxRandom;
+using testing::TextBody;
 
 class ProcessorTest : public ::testing::Test {
  protected:

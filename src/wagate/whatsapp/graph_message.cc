@@ -44,10 +44,12 @@ StatusOr<GraphMessage> GraphMessageFor(const std::string& outgoing_payload) {
     if (context.empty()) return InvalidArgumentError("mark-as-read needs the inbound message id");
     out.body = json::serialize(json::object{
         {"messaging_product", "whatsapp"}, {"status", "read"}, {"message_id", context}});
+    out.read_receipt = true;
     return out;
   }
   StatusOr<std::string> to = Recipient(p);
   if (!to.ok()) return to.status();
+  out.to = *to;
   json::object body;
   if (type == "text") {
     body = {{"messaging_product", "whatsapp"},
@@ -61,6 +63,7 @@ StatusOr<GraphMessage> GraphMessageFor(const std::string& outgoing_payload) {
     body = raw->as_object();
     if (!body.contains("messaging_product")) body["messaging_product"] = "whatsapp";
     if (!body.contains("to")) body["to"] = *to;
+    if (const json::value* t = body.if_contains("to"); t && t->is_string()) out.to = t->as_string();
   } else {
     return InvalidArgumentError("unknown outgoing type \"" + type + "\"");
   }

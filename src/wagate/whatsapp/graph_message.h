@@ -23,6 +23,8 @@ namespace wagate::whatsapp {
 struct GraphMessage {
   std::string phone_number_id;  // the business number to send from
   std::string body;             // JSON
+  std::string to;               // the recipient ("+<digits>"); empty for a read receipt
+  bool read_receipt = false;
 };
 
 StatusOr<GraphMessage> GraphMessageFor(const std::string& outgoing_payload);

@@ -430,6 +430,11 @@ class Splitter {
     AppendCompactJson(status_element, &payload);
     payload.push_back('}');
     AddItem(std::move(key), domain::ItemKind::kStatus, std::move(payload));
+    std::optional<std::string_view> callback = NonEmptyString(*s, "biz_opaque_callback_data");
+    if (callback.has_value() && callback->starts_with("out:") && callback->size() <= domain::kMaxKeyBytes) {
+      result_->items.back().echo =
+          domain::StatusEcho{std::string(*callback), std::string(*status), std::string(*id)};
+    }
   }
 
   // One event for the whole change, keyed by the hash of its canonical form so that Meta's

@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include "wagate/backends/sqlite/delivery_status.h"
 #include "wagate/backends/sqlite/free_disk.h"
 #include "wagate/backends/sqlite/message_id_sequence.h"
 #include "wagate/backends/sqlite/queued_item.h"
@@ -208,6 +209,8 @@ Status SqliteAdmitter::WriteRequest(const ports::AdmitRequest& request, int64_t 
       continue;
     }
     result.outcomes.push_back(ports::AdmitOutcome::kAccepted);
+    // A status echoing an `out:` key settles that reply now, not behind the queue's backlog.
+    if (item.echo) WAGATE_RETURN_IF_ERROR(MergeDeliveryStatus(*db_, *item.echo, now_ms));
   }
   for (const domain::QuarantinedPayload& q : request.quarantined) {
     std::string attributes = QuarantineAttributes(q);

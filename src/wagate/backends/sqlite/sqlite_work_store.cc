@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include "wagate/backends/sqlite/delivery_status.h"
 #include "wagate/backends/sqlite/message_id_sequence.h"
 #include "wagate/backends/sqlite/queued_item.h"
 
@@ -34,9 +35,13 @@ std::vector<domain::Attempt> ParseHistory(const std::string& json) {
   return out;
 }
 
+// Whether a status webhook has settled an outgoing record (see delivery_status.h).
+#define WAGATE_DELIVERED(r) "json_extract(coalesce(" r ".result, '{}'), '$.delivery') IS NOT NULL"
+
 // The claim of invariant 3 as one conditional upsert: it wins when the record is absent or
-// expired (then it starts afresh), or PENDING, QUEUED or DEAD, or PROCESSING with a lapsed lease.
-// SET expressions see the row as it was before the update.
+// expired (then it starts afresh), or PENDING, QUEUED or DEAD, or PROCESSING with a lapsed lease;
+// for an outgoing item no status has settled, also FAILED, or SENT_UNCERTAIN once its resend time
+// (lease_until) has passed. SET expressions see the row as it was before the update.
 constexpr std::string_view kClaim = R"sql(
 INSERT INTO records(key, kind, state, created_at, updated_at, expires_at, attempts, owner,
                     lease_until, fence, queue_message_id)
@@ -51,6 +56,9 @@ ON CONFLICT(key) DO UPDATE SET
   lease_until = ?6, fence = records.fence + 1, queue_message_id = ?7
 WHERE records.expires_at <= ?3 OR records.state IN ('PENDING', 'QUEUED', 'DEAD')
    OR (records.state = 'PROCESSING' AND records.lease_until < ?3)
+   OR (records.kind = 'outgoing' AND NOT )sql" WAGATE_DELIVERED("records") R"sql(
+       AND (records.state = 'FAILED'
+            OR (records.state = 'SENT_UNCERTAIN' AND records.lease_until <= ?3)))
 RETURNING fence, attempts, lease_until
 )sql";
 
@@ -68,6 +76,24 @@ StatusOr<std::unique_ptr<SqliteWorkStore>> SqliteWorkStore::Create(std::unique_p
                                                                    Options options,
                                                                    const Clock& clock) {
   return std::unique_ptr<SqliteWorkStore>(new SqliteWorkStore(std::move(db), options, clock));
+}
+
+Status SqliteWorkStore::SettleLapsedSending(const std::string& key, int64_t now_ms) {
+  std::string sql =
+      "UPDATE records SET "
+      "state = CASE WHEN " WAGATE_DELIVERED("records") " THEN 'SENT' ELSE 'SENT_UNCERTAIN' END, "
+      "lease_until = CASE WHEN " WAGATE_DELIVERED("records") " THEN NULL ELSE ?6 END, "
+      "owner = NULL, updated_at = ?3, last_error = ?5, ";
+  sql += kAppendHistory;
+  sql += " WHERE key = ?1 AND state = 'SENDING' AND lease_until < ?3 AND expires_at > ?3";
+  StatusOr<Statement> stmt = db_->Prepare(sql);
+  if (!stmt.ok()) return stmt.status();
+  return stmt->Bind(1, key)
+      .Bind(3, now_ms)
+      .Bind(4, "uncertain")
+      .Bind(5, "the sender stopped during the Graph API call")
+      .Bind(6, now_ms + options_.uncertain_resend_after.count())
+      .Run();
 }
 
 StatusOr<domain::Record> SqliteWorkStore::Inspect(std::string_view key) {
@@ -111,6 +137,16 @@ StatusOr<ports::ClaimResult> SqliteWorkStore::Claim(const ports::ClaimRequest& r
   const int64_t now_ms = ToUnixMillis(clock_.Now());
   ports::ClaimResult result;
   Status s = db_->InTransaction([&]() WAGATE_REQUIRES(mu_) -> Status {
+    bool was_uncertain = false;
+    if (r.kind == domain::ItemKind::kOutgoing) {
+      WAGATE_RETURN_IF_ERROR(SettleLapsedSending(r.key, now_ms));
+      StatusOr<Statement> state = db_->Prepare("SELECT state FROM records WHERE key = ?1");
+      if (!state.ok()) return state.status();
+      state->Bind(1, r.key);
+      StatusOr<bool> row = state->Step();
+      if (!row.ok()) return row.status();
+      was_uncertain = *row && state->ColumnText(0) == "SENT_UNCERTAIN";
+    }
     StatusOr<Statement> claim = db_->Prepare(kClaim);
     if (!claim.ok()) return claim.status();
     claim->Bind(1, r.key)
@@ -127,6 +163,7 @@ StatusOr<ports::ClaimResult> SqliteWorkStore::Claim(const ports::ClaimRequest& r
       result.fence = claim->ColumnInt(0);
       result.attempts = claim->ColumnInt(1);
       result.lease_until = FromUnixMillis(claim->ColumnInt(2));
+      result.resend = was_uncertain;
       return Status::Ok();
     }
     // Lost: say why, from the record the condition saw.
@@ -137,9 +174,13 @@ StatusOr<ports::ClaimResult> SqliteWorkStore::Claim(const ports::ClaimRequest& r
     StatusOr<bool> row = read->Step();
     if (!row.ok()) return row.status();
     if (!*row) return InternalError("claim lost to a record that does not exist");
-    if (read->ColumnText(0) == "PROCESSING") {
+    const std::string state = read->ColumnText(0);
+    if (state == "PROCESSING" || state == "SENDING") {
       result.outcome = read->ColumnText(1) == r.queue_message_id ? ports::ClaimOutcome::kBusy
                                                                   : ports::ClaimOutcome::kDuplicateEntry;
+      result.lease_until = FromUnixMillis(read->ColumnInt(2));
+    } else if (state == "SENT_UNCERTAIN") {
+      result.outcome = ports::ClaimOutcome::kUncertain;
       result.lease_until = FromUnixMillis(read->ColumnInt(2));
     } else {
       result.outcome = ports::ClaimOutcome::kAlreadyDone;
@@ -150,23 +191,30 @@ StatusOr<ports::ClaimResult> SqliteWorkStore::Claim(const ports::ClaimRequest& r
   return result;
 }
 
-Status SqliteWorkStore::FencedUpdate(const ports::Fenced& claim, std::string_view set,
-                                     std::string_view outcome, std::string_view error,
-                                     int64_t expires_ms, std::string_view extra) {
+Status SqliteWorkStore::FencedUpdate(const ports::Fenced& claim, const FencedChange& change) {
   std::string sql = "UPDATE records SET ";
-  sql += set;
-  sql += ", updated_at = ?3, expires_at = ?6, ";
-  sql += kAppendHistory;
-  sql += " WHERE key = ?1 AND fence = ?2 AND state = 'PROCESSING'";
+  sql += change.set;
+  sql += ", updated_at = ?3, expires_at = ?6";
+  if (!change.outcome.empty()) {
+    sql += ", ";
+    sql += kAppendHistory;
+  }
+  sql += " WHERE key = ?1 AND fence = ?2 AND state IN (";
+  sql += change.from_states;
+  sql += ")";
+  if (!change.also_where.empty()) {
+    sql += " AND ";
+    sql += change.also_where;
+  }
   StatusOr<Statement> stmt = db_->Prepare(sql);
   if (!stmt.ok()) return stmt.status();
   WAGATE_RETURN_IF_ERROR(stmt->Bind(1, claim.key)
                              .Bind(2, claim.fence)
                              .Bind(3, ToUnixMillis(clock_.Now()))
-                             .Bind(4, outcome)
-                             .Bind(5, error)
-                             .Bind(6, expires_ms)
-                             .Bind(7, extra)
+                             .Bind(4, change.outcome)
+                             .Bind(5, change.error)
+                             .Bind(6, change.expires_ms)
+                             .Bind(7, change.extra)
                              .Run());
   if (db_->Changes() == 0) return FailedPreconditionError("fenced: the lease on " + claim.key + " was lost");
   return Status::Ok();
@@ -176,7 +224,7 @@ Status SqliteWorkStore::Heartbeat(const ports::Fenced& claim, Millis lease) {
   MutexLock lock(mu_);
   StatusOr<Statement> stmt = db_->Prepare(
       "UPDATE records SET lease_until = ?3, updated_at = ?4 "
-      "WHERE key = ?1 AND fence = ?2 AND state = 'PROCESSING'");
+      "WHERE key = ?1 AND fence = ?2 AND state IN ('PROCESSING', 'SENDING')");
   if (!stmt.ok()) return stmt.status();
   const int64_t now_ms = ToUnixMillis(clock_.Now());
   WAGATE_RETURN_IF_ERROR(stmt->Bind(1, claim.key)
@@ -195,8 +243,11 @@ Status SqliteWorkStore::Complete(const ports::Fenced& claim, const std::string& 
   const int64_t expires_ms = now_ms + options_.dedup_ttl.count();
   return db_->InTransaction([&]() WAGATE_REQUIRES(mu_) -> Status {
     WAGATE_RETURN_IF_ERROR(FencedUpdate(
-        claim, "state = 'COMPLETED', lease_until = NULL, result = nullif(?7, ''), outputs_enqueued = 1",
-        "completed", "", expires_ms, result));
+        claim, {.set = "state = 'COMPLETED', lease_until = NULL, result = nullif(?7, ''), "
+                       "outputs_enqueued = 1",
+                .outcome = "completed",
+                .expires_ms = expires_ms,
+                .extra = result}));
     if (outputs.empty()) return Status::Ok();
     boost::json::array keys;
     StatusOr<QueuedItemStatements> statements = QueuedItemStatements::Prepare(*db_);
@@ -218,12 +269,17 @@ Status SqliteWorkStore::Complete(const ports::Fenced& claim, const std::string& 
 
 Status SqliteWorkStore::Release(const ports::Fenced& claim, const std::string& error) {
   MutexLock lock(mu_);
-  const int64_t expires_ms = ToUnixMillis(clock_.Now()) + options_.dedup_ttl.count();
+  const int64_t expires_ms = ExpiresAt(ToUnixMillis(clock_.Now()));
+  // An outgoing item becomes FAILED (to be retried); one a status settled meanwhile is SENT.
   return db_->InTransaction([&]() WAGATE_REQUIRES(mu_) -> Status {
-    return FencedUpdate(claim,
-                        "state = 'QUEUED', owner = NULL, lease_until = NULL, "
-                        "last_error = nullif(?5, '')",
-                        "retried", error, expires_ms, "");
+    return FencedUpdate(
+        claim, {.from_states = "'PROCESSING', 'SENDING'",
+                .set = "state = CASE WHEN kind <> 'outgoing' THEN 'QUEUED' "
+                       "WHEN " WAGATE_DELIVERED("records") " THEN 'SENT' ELSE 'FAILED' END, "
+                       "owner = NULL, lease_until = NULL, last_error = nullif(?5, '')",
+                .outcome = "retried",
+                .error = error,
+                .expires_ms = expires_ms});
   });
 }
 
@@ -232,10 +288,75 @@ Status SqliteWorkStore::Kill(const ports::Fenced& claim, const std::string& reas
   MutexLock lock(mu_);
   const int64_t expires_ms = ToUnixMillis(clock_.Now()) + options_.dead_ttl.count();
   return db_->InTransaction([&]() WAGATE_REQUIRES(mu_) -> Status {
-    return FencedUpdate(claim,
-                        "state = 'DEAD', owner = NULL, lease_until = NULL, "
-                        "last_error = nullif(?5, '')",
-                        reason, error, expires_ms, "");
+    return FencedUpdate(claim, {.from_states = "'PROCESSING', 'SENDING'",
+                                .set = "state = 'DEAD', owner = NULL, lease_until = NULL, "
+                                       "last_error = nullif(?5, '')",
+                                .outcome = reason,
+                                .error = error,
+                                .expires_ms = expires_ms});
+  });
+}
+
+Status SqliteWorkStore::MarkSending(const ports::Fenced& claim) {
+  MutexLock lock(mu_);
+  const int64_t expires_ms = ExpiresAt(ToUnixMillis(clock_.Now()));
+  return db_->InTransaction([&]() WAGATE_REQUIRES(mu_) -> Status {
+    Status s = FencedUpdate(claim, {.set = "state = 'SENDING'",
+                                    .expires_ms = expires_ms,
+                                    .also_where = "NOT " WAGATE_DELIVERED("records")});
+    if (s.code() != StatusCode::kFailedPrecondition) return s;
+    // Say why: a status settled the item (the caller still holds it), or the lease was lost.
+    StatusOr<Statement> read = db_->Prepare(
+        "SELECT 1 FROM records WHERE key = ?1 AND fence = ?2 AND state = 'PROCESSING' AND "
+        WAGATE_DELIVERED("records"));
+    if (!read.ok()) return read.status();
+    read->Bind(1, claim.key).Bind(2, claim.fence);
+    StatusOr<bool> settled = read->Step();
+    if (!settled.ok()) return settled.status();
+    return *settled ? AlreadyExistsError("a status already settled " + claim.key) : s;
+  });
+}
+
+Status SqliteWorkStore::MarkSent(const ports::Fenced& claim, const std::string& result) {
+  MutexLock lock(mu_);
+  const int64_t expires_ms = ExpiresAt(ToUnixMillis(clock_.Now()));
+  // The send's result carries the wamid; a delivery status merged meanwhile is kept.
+  return db_->InTransaction([&]() WAGATE_REQUIRES(mu_) -> Status {
+    return FencedUpdate(
+        claim, {.from_states = "'PROCESSING', 'SENDING'",
+                .set = "state = 'SENT', lease_until = NULL, result = CASE "
+                       "WHEN ?7 = '' THEN result "
+                       "WHEN " WAGATE_DELIVERED("records") " THEN "
+                       "json_set(?7, '$.delivery', json_extract(result, '$.delivery')) "
+                       "ELSE ?7 END",
+                .outcome = "sent",
+                .expires_ms = expires_ms,
+                .extra = result});
+  });
+}
+
+Status SqliteWorkStore::MarkUncertain(const ports::Fenced& claim, const std::string& error) {
+  MutexLock lock(mu_);
+  const int64_t now_ms = ToUnixMillis(clock_.Now());
+  const std::string resend_at = std::to_string(now_ms + options_.uncertain_resend_after.count());
+  const std::string set =
+      "state = CASE WHEN " WAGATE_DELIVERED("records") " THEN 'SENT' ELSE 'SENT_UNCERTAIN' END, "
+      "lease_until = CASE WHEN " WAGATE_DELIVERED("records") " THEN NULL ELSE " + resend_at + " END, "
+      "owner = NULL, last_error = nullif(?5, '')";
+  return db_->InTransaction([&]() WAGATE_REQUIRES(mu_) -> Status {
+    return FencedUpdate(claim, {.from_states = "'SENDING'",
+                                .set = set,
+                                .outcome = "uncertain",
+                                .error = error,
+                                .expires_ms = ExpiresAt(now_ms)});
+  });
+}
+
+Status SqliteWorkStore::MergeStatus(const domain::StatusEcho& echo) {
+  MutexLock lock(mu_);
+  const int64_t now_ms = ToUnixMillis(clock_.Now());
+  return db_->InTransaction([&]() WAGATE_REQUIRES(mu_) -> Status {
+    return MergeDeliveryStatus(*db_, echo, now_ms);
   });
 }
 

@@ -22,6 +22,8 @@ class SqliteWorkStore final : public ports::WorkStore {
   struct Options {
     Millis dedup_ttl{Millis(1296000LL * 1000)};  // records expire this long after their last change
     Millis dead_ttl{Millis(2 * 1209600LL * 1000)};  // DEAD records: twice the queue retention
+    // A SENT_UNCERTAIN item waits this long for a status webhook before it may be resent.
+    Millis uncertain_resend_after{Millis(120'000)};
   };
 
   static StatusOr<std::unique_ptr<SqliteWorkStore>> Create(std::unique_ptr<Database> db,
@@ -35,16 +37,33 @@ class SqliteWorkStore final : public ports::WorkStore {
                   const std::vector<domain::WorkItem>& outputs) override;
   Status Release(const ports::Fenced& claim, const std::string& error) override;
   Status Kill(const ports::Fenced& claim, const std::string& reason, const std::string& error) override;
+  Status MarkSending(const ports::Fenced& claim) override;
+  Status MarkSent(const ports::Fenced& claim, const std::string& result) override;
+  Status MarkUncertain(const ports::Fenced& claim, const std::string& error) override;
+  Status MergeStatus(const domain::StatusEcho& echo) override;
 
  private:
   SqliteWorkStore(std::unique_ptr<Database> db, Options options, const Clock& clock)
       : db_(std::move(db)), options_(options), clock_(clock) {}
-  // A fenced update of a PROCESSING record that also stamps updated_at/expires_at and appends to
-  // the history: `set` is the SQL after SET and may use ?1 key, ?2 fence, ?3 now, ?4 outcome,
-  // ?5 error, ?6 expires_at and ?7 `extra`. FailedPrecondition when the fence no longer matches.
-  Status FencedUpdate(const ports::Fenced& claim, std::string_view set, std::string_view outcome,
-                      std::string_view error, int64_t expires_ms, std::string_view extra)
-      WAGATE_REQUIRES(mu_);
+  // A fenced update of a record held in one of `from_states` (SQL list, e.g. "'PROCESSING'"). It
+  // also stamps updated_at/expires_at and, when `outcome` is not empty, appends to the history.
+  // `set` is the SQL after SET and may use ?1 key, ?2 fence, ?3 now, ?4 outcome, ?5 error,
+  // ?6 expires_at and ?7 `extra`; `also_where` adds a condition. FailedPrecondition when nothing
+  // matched (normally: the fence no longer matches).
+  struct FencedChange {
+    std::string_view from_states = "'PROCESSING'";
+    std::string_view set;
+    std::string_view outcome;
+    std::string_view error;
+    int64_t expires_ms = 0;
+    std::string_view extra;
+    std::string_view also_where;
+  };
+  Status FencedUpdate(const ports::Fenced& claim, const FencedChange& change) WAGATE_REQUIRES(mu_);
+  // Outgoing items: turns a SENDING record whose lease lapsed into SENT_UNCERTAIN (or SENT when a
+  // status arrived), inside the claim's transaction.
+  Status SettleLapsedSending(const std::string& key, int64_t now_ms) WAGATE_REQUIRES(mu_);
+  int64_t ExpiresAt(int64_t now_ms) const { return now_ms + options_.dedup_ttl.count(); }
 
   Mutex mu_;
   std::unique_ptr<Database> db_ WAGATE_PT_GUARDED_BY(mu_);

@@ -1,0 +1,71 @@
+// ClaimSteps: what every consumer of a work queue (processor and sender) does around a claim
+// (SPEC §2 invariants 3 and 6).
+//
+//   Claim       claims the item a message delivered; every answer but kWon is settled here:
+//               kAlreadyDone and kDuplicateEntry delete the message; kBusy hides it until the
+//               holder's lease ends, plus 1 s; kUncertain re-enqueues it for when a resend is due.
+//   Retry       releases the item and hides the message for a backoff (exponential, full
+//               jitter, capped), unless the message has used its receives: then DeadLetter.
+//   DeadLetter  the dead letter first (key, reason, error and the attempt history, this attempt
+//               included), then DEAD on the record, conditional on the fence. A crash in between
+//               leaves a PROCESSING record whose message is already dead-lettered; its lease lapses.
+//   Requeue     sends a delayed copy, then deletes the original: waiting that must not use up
+//               receives (throttling, pacing, pauses). A crash in between leaves two entries,
+//               and the claim lets one through.
+// A fenced store answer (FailedPrecondition) becomes kFenced: the caller lost the item.
+//
+// Thread safety: safe from several threads at once; all state is in the store and the queue.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "wagate/base/clock.h"
+#include "wagate/base/random.h"
+#include "wagate/domain/backoff.h"
+#include "wagate/ports/queue.h"
+#include "wagate/ports/work_store.h"
+#include "wagate/processing/outcome.h"
+
+namespace wagate::processing {
+
+struct ClaimStepsOptions {
+  std::string worker_id = "worker";
+  domain::QueueName queue = domain::QueueName::kIncoming;
+  Millis lease{30'000};
+  int max_receive_count = 3;
+  domain::BackoffPolicy backoff;
+};
+
+// The kind of item a key names, from its prefix (SPEC §1).
+domain::ItemKind KindOfKey(std::string_view key);
+
+class ClaimSteps {
+ public:
+  ClaimSteps(ports::Queue& queue, ports::WorkStore& store, const Clock& clock, Random& random,
+             ClaimStepsOptions options);
+
+  // The claim when won; otherwise the message has been dealt with and `lost` says how.
+  std::optional<ports::ClaimResult> Claim(const ports::ReceivedMessage& m, ProcessOutcome* lost);
+  ProcessOutcome Retry(const ports::ReceivedMessage& m, const ports::Fenced& claim,
+                       int64_t attempt, const std::string& error);
+  ProcessOutcome DeadLetter(const ports::ReceivedMessage& m, const ports::Fenced& claim,
+                            const std::string& reason, const std::string& error);
+  Status Requeue(const ports::ReceivedMessage& m, std::string body, Millis delay);
+
+  ports::Fenced FencedFor(const ports::ReceivedMessage& m, const ports::ClaimResult& claim) const {
+    return ports::Fenced{m.key, claim.fence, options_.worker_id};
+  }
+  const ClaimStepsOptions& options() const { return options_; }
+  ports::Queue& queue() { return queue_; }
+  ports::WorkStore& store() { return store_; }
+
+ private:
+  ports::Queue& queue_;
+  ports::WorkStore& store_;
+  const Clock& clock_;
+  Random& random_;
+  const ClaimStepsOptions options_;
+};
+
+}  // namespace wagate::processing

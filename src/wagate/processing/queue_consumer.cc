@@ -1,0 +1,54 @@
+#include "wagate/processing/queue_consumer.h"
+
+#include <thread>
+
+#include "wagate/base/log.h"
+
+namespace wagate::processing {
+
+QueueConsumer::QueueConsumer(ports::Queue& queue, ports::WorkStore& store, ConsumerOptions options)
+    : heartbeats_(queue, store, options.queue, options.lease),
+      queue_(queue),
+      options_(std::move(options)) {}
+
+StatusOr<int> QueueConsumer::RunOnce(Millis wait) {
+  StatusOr<std::vector<ports::ReceivedMessage>> batch =
+      queue_.Receive(options_.queue, options_.batch, options_.lease, wait);
+  if (!batch.ok()) return batch.status();
+  for (const ports::ReceivedMessage& m : *batch) {
+    if (pool_.stopping()) {
+      // Shutting down: hand the rest of the batch back unclaimed.
+      (void)queue_.ChangeVisibility(options_.queue, m.receipt, Millis(0));
+      continue;
+    }
+    ProcessOne(m);
+  }
+  return static_cast<int>(batch->size());
+}
+
+void QueueConsumer::Start() {
+  heartbeats_.Start();
+  pool_.Start(options_.threads, options_.thread_name, [this] {
+    // Short polls, so that Stop() is noticed within a second.
+    StatusOr<int> n = RunOnce(std::min(options_.wait, Millis(1000)));
+    if (!n.ok()) {
+      log::Warn("receive failed", {log::F("error", n.status().ToString())});
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));  // the store is down
+    }
+  });
+}
+
+void QueueConsumer::Stop() {
+  pool_.Stop(options_.shutdown_grace, [this] {
+    if (!options_.release_on_overrun) {
+      log::Warn("shutdown grace ended with work running; its claims will lapse",
+                {log::F("queue", domain::QueueNameText(options_.queue))});
+      return;
+    }
+    int released = heartbeats_.ReleaseAll("shutdown: released after the grace period");
+    log::Warn("shutdown grace ended", {log::F("released", released)});
+  });
+  heartbeats_.Stop();
+}
+
+}  // namespace wagate::processing
