@@ -13,35 +13,12 @@
 #include <thread>
 
 #include "harness.h"
+#include "service.h"
 #include "wagate/testing/json_schema.h"
 #include "wagate/whatsapp/signature.h"
 
 namespace wagate::integration {
 namespace {
-
-constexpr char kSecret[] = "it-app-secret-7f3a";
-constexpr char kVerifyToken[] = "it-verify-token-91b2";
-
-Env BaseEnv(const std::string& data_dir) {
-  return Env{{"WAGATE_DATA_DIR", data_dir},
-             {"WHATSAPP_APP_SECRET", kSecret},
-             {"WHATSAPP_VERIFY_TOKEN", kVerifyToken},
-             {"LOG_LEVEL", "info"},
-             {"MIN_FREE_DISK_MB", "1"},
-             {"HTTP_THREADS", "2"},
-             {"WORKERS", "0"}};  // ingest only: records stay QUEUED for the checks below
-}
-
-Env Signed(const std::string& body) {
-  return Env{{"X-Hub-Signature-256", whatsapp::SignatureHeader(kSecret, body)}};
-}
-
-boost::json::object Json(const HttpResult& r) {
-  boost::system::error_code ec;
-  boost::json::value v = boost::json::parse(r.body, ec);
-  EXPECT_FALSE(ec) << r.body;
-  return v.is_object() ? v.as_object() : boost::json::object{};
-}
 
 class ServeTest : public ::testing::Test {
  protected:
@@ -261,20 +238,6 @@ TEST_F(ServeTest, AcknowledgedItemSurvivesSigkill) {
   ASSERT_TRUE(p.started()) << p.ReadLog();
   std::string body = TextMessageBody("wamid.KILL0");
   EXPECT_EQ(Json(HttpRequest(p.port(), "POST", "/webhook", body, Signed(body))).at("duplicates").as_int64(), 1);
-}
-
-// Polls `wagate inspect KEY --json` until the record reaches `state` (bounded; processing is
-// asynchronous). Returns the last record seen.
-boost::json::value AwaitState(const Env& env, const std::string& key, std::string_view state) {
-  boost::json::value record;
-  for (int i = 0; i < 300; ++i) {
-    CommandResult r = RunWagate({"inspect", key, "--json"}, env);
-    boost::system::error_code ec;
-    record = boost::json::parse(r.out, ec);
-    if (!ec && record.is_object() && record.at("state").as_string() == state) return record;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return record;
 }
 
 TEST_F(ServeTest, EchoRepliesAreProcessedAndSentInDryRun) {

@@ -16,6 +16,7 @@
 #include "wagate/backends/sqlite/sqlite_admitter.h"
 #include "wagate/backends/sqlite/sqlite_queue.h"
 #include "wagate/backends/sqlite/sqlite_work_store.h"
+#include "wagate/backends/sqlite/sweeper.h"
 #include "wagate/base/log.h"
 #include "wagate/http/health_handler.h"
 #include "wagate/http/health_monitor.h"
@@ -117,9 +118,12 @@ Status Serve(const config::Config& config, const ServeOptions& options) {
   std::string db_path = (*writer_db)->path();
   auto open_reader = [&]() { return sqlite::Database::Open(db_path); };
   const std::string processor_id = MakeProcessorId();
+  // Commits in this process wake this process's long polls at once.
+  auto signal = std::make_shared<sqlite::QueueSignal>();
   std::unique_ptr<Pipeline> pipeline;
   if (options.role != Role::kApi) {
-    StatusOr<std::unique_ptr<Pipeline>> made = Pipeline::Create(config, db_path, processor_id, clock);
+    StatusOr<std::unique_ptr<Pipeline>> made =
+        Pipeline::Create(config, db_path, processor_id, clock, signal);
     if (!made.ok()) return made.status();
     pipeline = std::move(*made);
   }
@@ -128,6 +132,7 @@ Status Serve(const config::Config& config, const ServeOptions& options) {
   admit_options.dedup_ttl = std::chrono::seconds(config.dedup_ttl_seconds);
   admit_options.min_free_disk_bytes = static_cast<uint64_t>(config.min_free_disk_mb) * 1024 * 1024;
   admit_options.max_items_per_commit = static_cast<size_t>(config.group_commit_max_items);
+  admit_options.signal = signal;
   StatusOr<std::unique_ptr<sqlite::SqliteAdmitter>> admitter =
       sqlite::SqliteAdmitter::Create(std::move(*writer_db), admit_options, clock);
   if (!admitter.ok()) return admitter.status();
@@ -139,7 +144,17 @@ Status Serve(const config::Config& config, const ServeOptions& options) {
   if (!store.ok()) return store.status();
   StatusOr<std::unique_ptr<sqlite::Database>> stats_db = open_reader();
   if (!stats_db.ok()) return stats_db.status();
-  sqlite::SqliteQueue queues(std::move(*stats_db), QueueOptions(config), clock);
+  sqlite::SqliteQueue queues(std::move(*stats_db), QueueOptions(config, signal), clock);
+
+  // Housekeeping: retention moves, expired records, WAL checkpoints.
+  StatusOr<std::unique_ptr<sqlite::Database>> sweeper_db = open_reader();
+  if (!sweeper_db.ok()) return sweeper_db.status();
+  sqlite::Sweeper::Options sweeper_options;
+  sweeper_options.retention = std::chrono::seconds(config.sqs_message_retention_seconds);
+  StatusOr<std::unique_ptr<sqlite::Sweeper>> sweeper =
+      sqlite::Sweeper::Create(std::move(*sweeper_db), sweeper_options, clock);
+  if (!sweeper.ok()) return sweeper.status();
+  (*sweeper)->Start();
 
   http::HealthMonitor monitor(**store, queues, clock);
   monitor.Start();
@@ -213,7 +228,8 @@ Status Serve(const config::Config& config, const ServeOptions& options) {
     server->StopAccepting();
     server->Join();  // every in-flight request has been answered
   }
-  if (pipeline) pipeline->Stop();  // running handlers finish their batch
+  if (pipeline) pipeline->Stop();  // running handlers finish within SHUTDOWN_GRACE_SECONDS
+  (*sweeper)->Stop();
   (*admitter)->Stop();
   monitor.Stop();
   log::Info("stopped");

@@ -10,8 +10,11 @@
 
 namespace wagate::app {
 
-inline sqlite::SqliteWorkStore::Options StoreOptions(const config::Config& config) {
+// `signal` wakes this process's long polls after local commits (null: polling only).
+inline sqlite::SqliteWorkStore::Options StoreOptions(
+    const config::Config& config, std::shared_ptr<sqlite::QueueSignal> signal = nullptr) {
   sqlite::SqliteWorkStore::Options options;
+  options.signal = std::move(signal);
   options.dedup_ttl = std::chrono::seconds(config.dedup_ttl_seconds);
   // DEAD records outlive every copy of their message: twice the queue retention (SPEC §2.4).
   options.dead_ttl = std::chrono::seconds(2 * config.sqs_message_retention_seconds);
@@ -19,8 +22,10 @@ inline sqlite::SqliteWorkStore::Options StoreOptions(const config::Config& confi
   return options;
 }
 
-inline sqlite::SqliteQueue::Options QueueOptions(const config::Config& config) {
+inline sqlite::SqliteQueue::Options QueueOptions(
+    const config::Config& config, std::shared_ptr<sqlite::QueueSignal> signal = nullptr) {
   sqlite::SqliteQueue::Options options;
+  options.signal = std::move(signal);
   options.max_receive_count = config.sqs_max_receive_count;
   return options;
 }

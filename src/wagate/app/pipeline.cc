@@ -53,14 +53,14 @@ struct Pipeline::Parts {
 namespace {
 
 Status OpenHalf(Half& half, const config::Config& config, const std::string& db_path,
-                const Clock& clock) {
+                const Clock& clock, const std::shared_ptr<sqlite::QueueSignal>& signal) {
   StatusOr<std::unique_ptr<sqlite::Database>> queue_db = sqlite::Database::Open(db_path);
   if (!queue_db.ok()) return queue_db.status();
   StatusOr<std::unique_ptr<sqlite::Database>> store_db = sqlite::Database::Open(db_path);
   if (!store_db.ok()) return store_db.status();
-  half.queue = std::make_unique<sqlite::SqliteQueue>(std::move(*queue_db), QueueOptions(config), clock);
+  half.queue = std::make_unique<sqlite::SqliteQueue>(std::move(*queue_db), QueueOptions(config, signal), clock);
   StatusOr<std::unique_ptr<sqlite::SqliteWorkStore>> store =
-      sqlite::SqliteWorkStore::Create(std::move(*store_db), StoreOptions(config), clock);
+      sqlite::SqliteWorkStore::Create(std::move(*store_db), StoreOptions(config, signal), clock);
   if (!store.ok()) return store.status();
   half.store = std::move(*store);
   return Status::Ok();
@@ -115,7 +115,8 @@ Status BuildSenders(Half& half, const config::Config& config, const std::string&
 StatusOr<std::unique_ptr<Pipeline>> Pipeline::Create(const config::Config& config,
                                                      const std::string& db_path,
                                                      const std::string& worker_id,
-                                                     const Clock& clock) {
+                                                     const Clock& clock,
+                                                     std::shared_ptr<sqlite::QueueSignal> signal) {
   auto parts = std::make_unique<Parts>();
   parts->processors_configured = config.workers > 0;
 
@@ -123,13 +124,13 @@ StatusOr<std::unique_ptr<Pipeline>> Pipeline::Create(const config::Config& confi
   StatusOr<std::unique_ptr<ports::Handler>> handler = MakeHandler(config);
   if (!handler.ok()) return handler.status();
   processors.handler = std::move(*handler);
-  WAGATE_RETURN_IF_ERROR(OpenHalf(processors, config, db_path, clock));
+  WAGATE_RETURN_IF_ERROR(OpenHalf(processors, config, db_path, clock, signal));
   processing::ProcessorOptions options = ProcessorOptionsFor(config, worker_id);
   options.workers = config.workers;
   processors.consumer = std::make_unique<processing::Processor>(
       *processors.queue, *processors.store, *processors.handler, clock, parts->random, options);
 
-  WAGATE_RETURN_IF_ERROR(OpenHalf(parts->senders, config, db_path, clock));
+  WAGATE_RETURN_IF_ERROR(OpenHalf(parts->senders, config, db_path, clock, signal));
   WAGATE_RETURN_IF_ERROR(BuildSenders(parts->senders, config, worker_id, clock, parts->random));
   return std::unique_ptr<Pipeline>(new Pipeline(std::move(parts)));
 }

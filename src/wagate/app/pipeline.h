@@ -14,6 +14,7 @@
 #include "wagate/base/clock.h"
 #include "wagate/base/random.h"
 #include "wagate/base/status.h"
+#include "wagate/backends/sqlite/queue_signal.h"
 #include "wagate/config/config.h"
 
 namespace wagate::app {
@@ -30,7 +31,8 @@ class Pipeline {
   static StatusOr<std::unique_ptr<Pipeline>> Create(const config::Config& config,
                                                     const std::string& db_path,
                                                     const std::string& worker_id,
-                                                    const Clock& clock);
+                                                    const Clock& clock,
+                                                    std::shared_ptr<sqlite::QueueSignal> signal);
   ~Pipeline();
   void Start();
   void Stop();

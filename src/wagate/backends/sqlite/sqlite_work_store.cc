@@ -241,7 +241,7 @@ Status SqliteWorkStore::Complete(const ports::Fenced& claim, const std::string& 
   MutexLock lock(mu_);
   const int64_t now_ms = ToUnixMillis(clock_.Now());
   const int64_t expires_ms = now_ms + options_.dedup_ttl.count();
-  return db_->InTransaction([&]() WAGATE_REQUIRES(mu_) -> Status {
+  Status done = db_->InTransaction([&]() WAGATE_REQUIRES(mu_) -> Status {
     WAGATE_RETURN_IF_ERROR(FencedUpdate(
         claim, {.set = "state = 'COMPLETED', lease_until = NULL, result = nullif(?7, ''), "
                        "outputs_enqueued = 1",
@@ -265,6 +265,8 @@ Status SqliteWorkStore::Complete(const ports::Fenced& claim, const std::string& 
     std::string keys_json = boost::json::serialize(keys);
     return set_outputs->Bind(1, claim.key).Bind(2, std::string_view(keys_json)).Run();
   });
+  if (done.ok() && !outputs.empty() && options_.signal) options_.signal->Notify(domain::QueueName::kOutgoing);
+  return done;
 }
 
 Status SqliteWorkStore::Release(const ports::Fenced& claim, const std::string& error) {

@@ -11,6 +11,7 @@
 #include <memory>
 
 #include "wagate/backends/sqlite/database.h"
+#include "wagate/backends/sqlite/queue_signal.h"
 #include "wagate/base/clock.h"
 #include "wagate/base/mutex.h"
 #include "wagate/ports/work_store.h"
@@ -24,6 +25,8 @@ class SqliteWorkStore final : public ports::WorkStore {
     Millis dead_ttl{Millis(2 * 1209600LL * 1000)};  // DEAD records: twice the queue retention
     // A SENT_UNCERTAIN item waits this long for a status webhook before it may be resent.
     Millis uncertain_resend_after{Millis(120'000)};
+    // Notified for `outgoing` after a Complete that enqueued replies; may be null.
+    std::shared_ptr<QueueSignal> signal;
   };
 
   static StatusOr<std::unique_ptr<SqliteWorkStore>> Create(std::unique_ptr<Database> db,
@@ -44,7 +47,7 @@ class SqliteWorkStore final : public ports::WorkStore {
 
  private:
   SqliteWorkStore(std::unique_ptr<Database> db, Options options, const Clock& clock)
-      : db_(std::move(db)), options_(options), clock_(clock) {}
+      : db_(std::move(db)), options_(std::move(options)), clock_(clock) {}
   // A fenced update of a record held in one of `from_states` (SQL list, e.g. "'PROCESSING'"). It
   // also stamps updated_at/expires_at and, when `outcome` is not empty, appends to the history.
   // `set` is the SQL after SET and may use ?1 key, ?2 fence, ?3 now, ?4 outcome, ?5 error,
