@@ -37,6 +37,7 @@ test-dev:
 test-tsan:
 	cmake --preset tsan >/dev/null
 	cmake --build build/tsan -j $(JOBS) --target wagate wagate_backend_sqlite_test wagate_integration_test wagate_base_test wagate_loadtest_test wagate_processing_test wagate_net_test
+	cmake --build build/tsan -j $(JOBS) --target wagate_race_test
 	cd build/tsan && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
 	  ctest --output-on-failure -j $(JOBS) --timeout 600 -L tsan
 
