@@ -95,19 +95,24 @@ CommandResult RunWagate(const std::vector<std::string>& args, const Env& env) {
   return result;
 }
 
-WagateProcess::WagateProcess(Env env) {
+WagateProcess::WagateProcess(Env env, const std::string& role) {
   log_path_ = dir_.path() + "/wagate.log";
   std::string port_file = dir_.path() + "/port";
   env["PORT"] = "0";
   env.emplace("HOST", "127.0.0.1");
   env.emplace("DRAIN_SECONDS", "0");
-  pid_ = Spawn({"serve", "--port-file", port_file}, env, log_path_, log_path_);
+  pid_ = Spawn({"serve", "--role", role, "--port-file", port_file}, env, log_path_, log_path_);
   if (pid_ < 0) return;
+  const bool worker = role == "worker";
   // Starting takes milliseconds; allow for sanitizer builds and a loaded machine.
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (std::chrono::steady_clock::now() < deadline) {
-    std::string text = ReadFile(port_file);
-    if (!text.empty()) {
+    if (worker) {
+      if (ReadFile(log_path_).find("\"msg\":\"processing\"") != std::string::npos) {
+        port_ = -1;
+        return;
+      }
+    } else if (std::string text = ReadFile(port_file); !text.empty()) {
       port_ = std::atoi(text.c_str());
       return;
     }

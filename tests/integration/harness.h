@@ -30,11 +30,12 @@ CommandResult RunWagate(const std::vector<std::string>& args, const Env& env);
 // A running `wagate serve`.
 class WagateProcess {
  public:
-  // Starts the service with `env` (PORT=0 and a port file are added) and waits until it listens.
-  explicit WagateProcess(Env env);
+  // Starts `serve --role <role>` with `env` (PORT=0 and a port file are added) and waits until
+  // it listens, or, for role "worker" (no HTTP server), until it logs that processing started.
+  explicit WagateProcess(Env env, const std::string& role = "all");
   ~WagateProcess();
 
-  bool started() const { return port_ != 0; }
+  bool started() const { return port_ != 0; }  // port() is -1 for a worker
   int port() const { return port_; }
   pid_t pid() const { return pid_; }
   const std::string& log_path() const { return log_path_; }

@@ -280,6 +280,43 @@ TEST_F(ServeTest, EchoRepliesAreProcessedAndSentInDryRun) {
   EXPECT_EQ(sends, 2u) << "one reply and one mark-as-read, never again for the duplicate\n" << log;
 }
 
+TEST_F(ServeTest, AnApiProcessReportsTheProcessingOfWorkerProcesses) {
+  Env env = BaseEnv(data_.path());
+  env["WORKERS"] = "2";
+  env["SENDERS"] = "1";
+  env["SQS_WAIT_TIME_SECONDS"] = "1";
+  WagateProcess api(env, "api");
+  ASSERT_TRUE(api.started()) << api.ReadLog();
+  boost::json::object alone = Json(HttpRequest(api.port(), "GET", "/health/detailed"));
+  EXPECT_EQ(alone.at("components").at("message_processor").as_string(), "stopped")
+      << "no worker yet";
+
+  WagateProcess worker(env, "worker");
+  ASSERT_TRUE(worker.started()) << worker.ReadLog();
+  std::string body = TextMessageBody("wamid.ROLES");
+  ASSERT_EQ(HttpRequest(api.port(), "POST", "/webhook", body, Signed(body)).status, 200);
+  ASSERT_EQ(AwaitState(env, "msg:wamid.ROLES", "COMPLETED").at("state").as_string(), "COMPLETED");
+
+  // The worker's heartbeat record reaches the api process within a few refreshes.
+  boost::json::object d;
+  for (int i = 0; i < 100; ++i) {
+    d = Json(HttpRequest(api.port(), "GET", "/health/detailed"));
+    if (d.at("processor").at("processed_count").as_int64() >= 1) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(d.at("components").at("message_processor").as_string(), "running") << d;
+  EXPECT_GE(d.at("processor").at("processed_count").as_int64(), 1) << d;
+
+  // A worker that stopped cleanly is no longer counted.
+  EXPECT_EQ(worker.Terminate(), 0);
+  for (int i = 0; i < 50; ++i) {
+    d = Json(HttpRequest(api.port(), "GET", "/health/detailed"));
+    if (d.at("components").at("message_processor").as_string() == "stopped") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(d.at("components").at("message_processor").as_string(), "stopped") << d;
+}
+
 TEST_F(ServeTest, BackupCopiesTheLiveDatabase) {
   WagateProcess p(BaseEnv(data_.path()));
   ASSERT_TRUE(p.started()) << p.ReadLog();

@@ -16,6 +16,7 @@
 #include "wagate/backends/sqlite/sqlite_admitter.h"
 #include "wagate/backends/sqlite/sqlite_queue.h"
 #include "wagate/backends/sqlite/sqlite_work_store.h"
+#include "wagate/backends/sqlite/sqlite_worker_registry.h"
 #include "wagate/backends/sqlite/sweeper.h"
 #include "wagate/base/log.h"
 #include "wagate/http/health_handler.h"
@@ -99,6 +100,15 @@ bool ParseRole(std::string_view text, Role* out) {
   return true;
 }
 
+std::string_view RoleName(Role role) {
+  switch (role) {
+    case Role::kAll: return "all";
+    case Role::kApi: return "api";
+    case Role::kWorker: return "worker";
+  }
+  return "all";
+}
+
 std::string VersionLine() {
   return std::string("wagate ") + WAGATE_VERSION + " (C++20, sqlite " + sqlite3_libversion() + ")";
 }
@@ -157,6 +167,17 @@ Status Serve(const config::Config& config, const ServeOptions& options) {
   (*sweeper)->Start();
 
   http::HealthMonitor monitor(**store, queues, clock);
+  StatusOr<std::unique_ptr<sqlite::Database>> workers_db = open_reader();
+  if (!workers_db.ok()) return workers_db.status();
+  sqlite::SqliteWorkerRegistry workers(std::move(*workers_db));
+  const Timestamp started_at = clock.Now();
+  const std::string role_name(RoleName(options.role));
+  monitor.SetWorkers(&workers, [&]() -> std::optional<ports::WorkerBeat> {
+    if (!pipeline) return std::nullopt;
+    PipelineView v = pipeline->View();
+    return ports::WorkerBeat{processor_id, role_name, started_at, clock.Now(), v.running,
+                             v.processed, v.errors};
+  });
   monitor.Start();
 
   whatsapp::SignatureVerifier verifier(config.app_secrets);
@@ -167,10 +188,20 @@ Status Serve(const config::Config& config, const ServeOptions& options) {
   http::HealthHandler health(
       http::ServiceInfo{WAGATE_VERSION, std::string(config::EnvironmentName(config.environment)),
                         std::string(config::BackendName(config.backend)), processor_id},
-      monitor, clock, [&pipeline]() {
-        if (!pipeline) return http::ProcessorView{};
-        PipelineView v = pipeline->View();
-        return http::ProcessorView{v.running, v.processed, v.errors};
+      monitor, clock, [&pipeline, &monitor, &processor_id]() {
+        // This process's own counts, live, plus every other worker's last heartbeat.
+        http::ProcessorView view;
+        if (pipeline) {
+          PipelineView v = pipeline->View();
+          view = http::ProcessorView{v.running, v.processed, v.errors};
+        }
+        for (const ports::WorkerBeat& w : monitor.Snapshot().workers) {
+          if (w.id == processor_id) continue;
+          view.running = view.running || w.running;
+          view.processed += w.processed;
+          view.errors += w.errors;
+        }
+        return view;
       });
   health.AddRoutes(router);
 
@@ -232,6 +263,7 @@ Status Serve(const config::Config& config, const ServeOptions& options) {
   (*sweeper)->Stop();
   (*admitter)->Stop();
   monitor.Stop();
+  if (pipeline) (void)workers.Forget(processor_id);  // a clean stop is not a lost worker
   log::Info("stopped");
   return Status::Ok();
 }

@@ -30,6 +30,7 @@ enum class Role {
 
 // Parses "all" | "api" | "worker".
 bool ParseRole(std::string_view text, Role* out);
+std::string_view RoleName(Role role);
 
 struct ServeOptions {
   std::string port_file;  // when set, the bound port is written here once listening

@@ -10,6 +10,12 @@ HealthMonitor::HealthMonitor(ports::WorkStore& store, ports::QueueStatsSource& q
 
 HealthMonitor::~HealthMonitor() { Stop(); }
 
+void HealthMonitor::SetWorkers(ports::WorkerRegistry* registry,
+                               std::function<std::optional<ports::WorkerBeat>()> self) {
+  registry_ = registry;
+  self_ = std::move(self);
+}
+
 void HealthMonitor::Start() {
   Refresh();
   thread_ = std::thread([this] { Loop(); });
@@ -38,6 +44,13 @@ void HealthMonitor::Refresh() {
   for (size_t i = 0; i < 3; ++i) {
     StatusOr<ports::QueueStats> stats = queues_.Stats(names[i]);
     if (stats.ok()) next.queues[i] = *stats;
+  }
+  if (registry_) {
+    if (std::optional<ports::WorkerBeat> beat = self_ ? self_() : std::nullopt) {
+      (void)registry_->Beat(*beat);  // a failed beat shows as a missing worker
+    }
+    StatusOr<std::vector<ports::WorkerBeat>> live = registry_->Live(next.taken - kLiveWorkerWindow);
+    if (live.ok()) next.workers = std::move(*live);
   }
   MutexLock lock(mu_);
   snapshot_ = std::move(next);

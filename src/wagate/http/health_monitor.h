@@ -5,20 +5,28 @@
 // counts walk an index, so they are not taken more often than needed); Start() takes
 // the first snapshot before returning, so the first request already sees real values.
 //
-// Thread safety: Snapshot() and SetDraining() are safe from any thread.
+// With a worker registry (SetWorkers), each refresh also writes this process's heartbeat record
+// when it runs processors, and reads the workers seen in the last `kLiveWorkerWindow`, so any
+// role can report processing.
+//
+// Thread safety: Snapshot() and SetDraining() are safe from any thread; SetWorkers() before
+// Start().
 #pragma once
 
 #include <array>
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "wagate/base/clock.h"
 #include "wagate/base/mutex.h"
 #include "wagate/ports/queue_stats.h"
 #include "wagate/ports/work_store.h"
+#include "wagate/ports/worker_registry.h"
 
 namespace wagate::http {
 
@@ -27,7 +35,12 @@ struct HealthSnapshot {
   Timestamp taken;
   // incoming, outgoing, analytics; nullopt when the stats could not be read.
   std::array<std::optional<ports::QueueStats>, 3> queues;
+  // Workers (this process included) whose heartbeat is recent.
+  std::vector<ports::WorkerBeat> workers;
 };
+
+// A worker whose last heartbeat is older than this is not counted as live.
+inline constexpr std::chrono::milliseconds kLiveWorkerWindow{15'000};
 
 class HealthMonitor {
  public:
@@ -36,6 +49,9 @@ class HealthMonitor {
                 std::chrono::milliseconds interval = std::chrono::milliseconds(2000));
   ~HealthMonitor();
 
+  // `self` gives this process's heartbeat, or nullopt when it runs no processors.
+  void SetWorkers(ports::WorkerRegistry* registry,
+                  std::function<std::optional<ports::WorkerBeat>()> self);
   void Start();
   void Stop();
   HealthSnapshot Snapshot() const;
@@ -52,6 +68,8 @@ class HealthMonitor {
   ports::QueueStatsSource& queues_;
   const Clock& clock_;
   const std::chrono::milliseconds interval_;
+  ports::WorkerRegistry* registry_ = nullptr;
+  std::function<std::optional<ports::WorkerBeat>()> self_;
   std::atomic<bool> draining_{false};
 
   mutable Mutex mu_;

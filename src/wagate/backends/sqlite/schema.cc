@@ -68,6 +68,20 @@ constexpr std::string_view kSchemaV2 = R"sql(
 CREATE INDEX queue_messages_dead_by_key ON queue_messages(key) WHERE dead_at IS NOT NULL;
 )sql";
 
+// Version 3. Heartbeat records of the processes running processors and senders, so that any
+// process can report processing in /health/detailed (see SqliteWorkerRegistry).
+constexpr std::string_view kSchemaV3 = R"sql(
+CREATE TABLE workers (
+  id          TEXT PRIMARY KEY,
+  role        TEXT NOT NULL,
+  started_at  INTEGER NOT NULL,
+  seen_at     INTEGER NOT NULL,
+  running     INTEGER NOT NULL DEFAULT 0,
+  processed   INTEGER NOT NULL DEFAULT 0,
+  errors      INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+)sql";
+
 }  // namespace
 
 std::string DatabasePath(const std::string& data_dir) {
@@ -97,6 +111,7 @@ Status Migrate(Database& db) {
     }
     if (*version < 1) WAGATE_RETURN_IF_ERROR(db.Exec(kSchemaV1));
     if (*version < 2) WAGATE_RETURN_IF_ERROR(db.Exec(kSchemaV2));
+    if (*version < 3) WAGATE_RETURN_IF_ERROR(db.Exec(kSchemaV3));
     if (*version < kSchemaVersion) {
       WAGATE_RETURN_IF_ERROR(db.Exec("PRAGMA user_version=" + std::to_string(kSchemaVersion)));
     }

@@ -15,7 +15,7 @@
 
 namespace wagate::sqlite {
 
-inline constexpr int kSchemaVersion = 2;
+inline constexpr int kSchemaVersion = 3;
 
 // The database file inside a data directory.
 std::string DatabasePath(const std::string& data_dir);

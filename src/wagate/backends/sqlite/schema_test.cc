@@ -46,13 +46,18 @@ TEST(SchemaTest, MigratesAVersionOneFileForward) {
   ASSERT_TRUE(db.ok());
   ASSERT_TRUE(Migrate(**db).ok());
   // Make it look like a file written by a version 1 binary.
-  ASSERT_TRUE((*db)->Exec("DROP INDEX queue_messages_dead_by_key; PRAGMA user_version=1").ok());
+  ASSERT_TRUE((*db)->Exec("DROP INDEX queue_messages_dead_by_key; DROP TABLE workers; "
+                          "PRAGMA user_version=1").ok());
   ASSERT_TRUE(Migrate(**db).ok());
   EXPECT_EQ(*SchemaVersion(**db), kSchemaVersion);
   StatusOr<Statement> index = (*db)->Prepare(
       "SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND name = 'queue_messages_dead_by_key'");
   ASSERT_TRUE(*index->Step());
   EXPECT_EQ(index->ColumnInt(0), 1);
+  StatusOr<Statement> workers = (*db)->Prepare(
+      "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'workers'");
+  ASSERT_TRUE(*workers->Step());
+  EXPECT_EQ(workers->ColumnInt(0), 1) << "version 3's heartbeat table";
 }
 
 TEST(SchemaTest, DeadLettersAreFoundByKeyThroughTheIndex) {
