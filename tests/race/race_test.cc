@@ -745,7 +745,7 @@ TEST(RaceTest, EveryUniqueMessageGetsExactlyOneReplyThroughKillsAndDuplicates) {
 
   // --- The database, while the processes are still up (and idle).
   std::map<std::string, int64_t> msg_states, out_states;
-  std::vector<std::string> dead_letters;
+  std::vector<std::string> dead_letters, unsettled;
   int64_t msg_records = 0, pending_reads = -1, queue_sends = -1, incoming_dlq = -1, outgoing_dlq = -1, resends = 0;
   std::vector<std::string> bad_records;
   {
@@ -781,6 +781,14 @@ TEST(RaceTest, EveryUniqueMessageGetsExactlyOneReplyThroughKillsAndDuplicates) {
         line += std::string(c ? " " : "") + kNames[c] + "=" + row[c];
       }
       dead_letters.push_back(line);
+    }
+    // Replies whose record did not end SENT although a `sent` status was posted for each.
+    for (const auto& row : db.Rows(
+             "SELECT key, state, attempts, lease_until, last_error, result, history FROM records "
+             "WHERE key LIKE 'out:%' AND key NOT LIKE '%:read' AND state <> 'SENT'")) {
+      unsettled.push_back("key=" + row[0] + " state=" + row[1] + " attempts=" + row[2] +
+                          " lease_until=" + row[3] + " last_error=" + row[4] + " result=" + row[5] +
+                          " history=" + row[6]);
     }
     queue_sends = db.Count("SELECT value FROM sequences WHERE name = 'queue_messages'");
     outgoing_dlq = db.Count("SELECT count(*) FROM queue_messages WHERE queue = 'outgoing-dlq'");
@@ -837,6 +845,7 @@ TEST(RaceTest, EveryUniqueMessageGetsExactlyOneReplyThroughKillsAndDuplicates) {
       last_first_reply, answered_at, SecondsSince(t0), exit_text.c_str());
   std::fflush(stdout);
 
+  for (const std::string& u : unsettled) std::printf("[race] reply record not SENT: %s\n", u.c_str());
   // --- The assertions.
   if (chaos_on) {
     EXPECT_GE(kills.load(), kMinKills);
