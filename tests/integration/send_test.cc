@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <deque>
+#include <fstream>
+#include <map>
 #include <mutex>
 #include <thread>
 
@@ -135,6 +137,36 @@ TEST_F(SendTest, EachUniqueMessageGetsOneReplyWithTheRightRequest) {
   }
   EXPECT_EQ(p.Terminate(), 0);
   EXPECT_EQ(p.ReadLog().find(kAccessToken), std::string::npos) << "the token never reaches the log";
+}
+
+TEST_F(SendTest, EveryOutcomeIsPublishedAsAnAnalyticsEventToTheJsonlSink) {
+  Env env = SendingEnv();
+  const std::string path = data_.path() + "/analytics.jsonl";
+  env["ANALYTICS_SINK"] = "jsonl:" + path;
+  WagateProcess p(env);
+  ASSERT_TRUE(p.started()) << p.ReadLog();
+  std::string body = testing::TextBody("wamid.AN1", NowSeconds());
+  ASSERT_EQ(Post(p, body), 200);
+  ASSERT_EQ(Post(p, body), 200);
+  json::value reply = AwaitState(env, ReplyKey(env, "wamid.AN1"), "SENT");
+  ASSERT_EQ(reply.at("state").as_string(), "SENT") << reply;
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // the read receipt
+  EXPECT_EQ(p.Terminate(), 0);
+
+  std::map<std::string, int> events;
+  std::ifstream in(path);
+  for (std::string line; std::getline(in, line);) {
+    json::object e = json::parse(line).as_object();
+    for (const char* field : {"id", "event", "key", "kind", "ts", "attempt", "latency_ms", "error_code"}) {
+      EXPECT_TRUE(e.contains(field)) << field << " in " << line;
+    }
+    ++events[std::string(e.at("event").as_string()) + " " + std::string(e.at("kind").as_string())];
+  }
+  EXPECT_EQ(events["received message"], 1);
+  EXPECT_EQ(events["duplicate message"], 1);
+  EXPECT_EQ(events["processed message"], 1);
+  EXPECT_EQ(events["received status"], 0);
+  EXPECT_EQ(events["sent outgoing"], 2) << "the reply and the read receipt";
 }
 
 TEST_F(SendTest, ThrottledTwiceThenSent) {

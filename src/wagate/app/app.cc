@@ -24,6 +24,8 @@
 #include "wagate/http/server.h"
 #include "wagate/http/webhook_handler.h"
 #include "wagate/ingest/ingest_service.h"
+#include "wagate/processing/event_publisher.h"
+#include "wagate/processing/jsonl_sink.h"
 #include "wagate/whatsapp/signature.h"
 
 #ifndef WAGATE_VERSION
@@ -130,10 +132,18 @@ Status Serve(const config::Config& config, const ServeOptions& options) {
   const std::string processor_id = MakeProcessorId();
   // Commits in this process wake this process's long polls at once.
   auto signal = std::make_shared<sqlite::QueueSignal>();
+
+  // Analytics: every outcome of this process, batched into the `analytics` queue.
+  StatusOr<std::unique_ptr<sqlite::Database>> events_db = open_reader();
+  if (!events_db.ok()) return events_db.status();
+  sqlite::SqliteQueue events_queue(std::move(*events_db), QueueOptions(config, signal), clock);
+  processing::EventPublisher events(events_queue, {});
+  events.Start();
+
   std::unique_ptr<Pipeline> pipeline;
   if (options.role != Role::kApi) {
     StatusOr<std::unique_ptr<Pipeline>> made =
-        Pipeline::Create(config, db_path, processor_id, clock, signal);
+        Pipeline::Create(config, db_path, processor_id, clock, signal, &events);
     if (!made.ok()) return made.status();
     pipeline = std::move(*made);
   }
@@ -181,7 +191,7 @@ Status Serve(const config::Config& config, const ServeOptions& options) {
   monitor.Start();
 
   whatsapp::SignatureVerifier verifier(config.app_secrets);
-  ingest::IngestService ingest(verifier, **admitter);
+  ingest::IngestService ingest(verifier, **admitter, &events, clock);
   http::Router router;
   http::WebhookHandler webhook(config.verify_token, ingest);
   webhook.AddRoutes(router);
@@ -236,6 +246,17 @@ Status Serve(const config::Config& config, const ServeOptions& options) {
                             log::F("database", db_path), log::F("http_threads", server_options.threads),
                             log::F("signature_check", verifier.enabled())});
   }
+  // ANALYTICS_SINK=jsonl:<path> drains the analytics queue into a file, in processing roles.
+  std::unique_ptr<sqlite::SqliteQueue> sink_queue;
+  std::unique_ptr<processing::JsonlSink> sink;
+  if (pipeline && config.analytics_sink.starts_with("jsonl:")) {
+    StatusOr<std::unique_ptr<sqlite::Database>> sink_db = open_reader();
+    if (!sink_db.ok()) return sink_db.status();
+    sink_queue = std::make_unique<sqlite::SqliteQueue>(std::move(*sink_db), QueueOptions(config, signal), clock);
+    sink = std::make_unique<processing::JsonlSink>(*sink_queue, config.analytics_sink.substr(6));
+    WAGATE_RETURN_IF_ERROR(sink->Open());
+    sink->Start();
+  }
   if (pipeline) {
     pipeline->Start();
     log::Info("processing", {log::F("workers", config.workers), log::F("senders", config.senders),
@@ -260,6 +281,8 @@ Status Serve(const config::Config& config, const ServeOptions& options) {
     server->Join();  // every in-flight request has been answered
   }
   if (pipeline) pipeline->Stop();  // running handlers finish within SHUTDOWN_GRACE_SECONDS
+  events.Stop();                   // the last events reach the queue
+  if (sink) sink->Stop();
   (*sweeper)->Stop();
   (*admitter)->Stop();
   monitor.Stop();

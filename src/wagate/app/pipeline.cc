@@ -67,8 +67,10 @@ Status OpenHalf(Half& half, const config::Config& config, const std::string& db_
 }
 
 processing::ProcessorOptions ProcessorOptionsFor(const config::Config& config,
-                                                 const std::string& worker_id) {
+                                                 const std::string& worker_id,
+                                                 ports::EventSink* events) {
   processing::ProcessorOptions options;
+  options.events = events;
   options.worker_id = worker_id;
   options.lease = std::chrono::seconds(config.lease_seconds);
   options.wait = std::chrono::seconds(config.sqs_wait_time_seconds);
@@ -80,8 +82,8 @@ processing::ProcessorOptions ProcessorOptionsFor(const config::Config& config,
 }
 
 Status BuildSenders(Half& half, const config::Config& config, const std::string& worker_id,
-                    const Clock& clock, Random& random) {
-  processing::ProcessorOptions base = ProcessorOptionsFor(config, worker_id);
+                    const Clock& clock, Random& random, ports::EventSink* events) {
+  processing::ProcessorOptions base = ProcessorOptionsFor(config, worker_id, events);
   if (DryRun(config)) {
     base.workers = config.senders;
     base.queue = domain::QueueName::kOutgoing;
@@ -102,6 +104,7 @@ Status BuildSenders(Half& half, const config::Config& config, const std::string&
   options.max_receive_count = base.max_receive_count;
   options.backoff = base.backoff;
   options.shutdown_grace = base.shutdown_grace;
+  options.events = events;
   options.throttle_max = std::chrono::seconds(config.send_throttle_max_seconds);
   options.uncertain_resend_after = std::chrono::seconds(config.uncertain_resend_after_seconds);
   options.pacing.rate_per_number = config.send_rate_per_number / std::max(1, config.sender_instances);
@@ -116,7 +119,8 @@ StatusOr<std::unique_ptr<Pipeline>> Pipeline::Create(const config::Config& confi
                                                      const std::string& db_path,
                                                      const std::string& worker_id,
                                                      const Clock& clock,
-                                                     std::shared_ptr<sqlite::QueueSignal> signal) {
+                                                     std::shared_ptr<sqlite::QueueSignal> signal,
+                                                     ports::EventSink* events) {
   auto parts = std::make_unique<Parts>();
   parts->processors_configured = config.workers > 0;
 
@@ -125,13 +129,13 @@ StatusOr<std::unique_ptr<Pipeline>> Pipeline::Create(const config::Config& confi
   if (!handler.ok()) return handler.status();
   processors.handler = std::move(*handler);
   WAGATE_RETURN_IF_ERROR(OpenHalf(processors, config, db_path, clock, signal));
-  processing::ProcessorOptions options = ProcessorOptionsFor(config, worker_id);
+  processing::ProcessorOptions options = ProcessorOptionsFor(config, worker_id, events);
   options.workers = config.workers;
   processors.consumer = std::make_unique<processing::Processor>(
       *processors.queue, *processors.store, *processors.handler, clock, parts->random, options);
 
   WAGATE_RETURN_IF_ERROR(OpenHalf(parts->senders, config, db_path, clock, signal));
-  WAGATE_RETURN_IF_ERROR(BuildSenders(parts->senders, config, worker_id, clock, parts->random));
+  WAGATE_RETURN_IF_ERROR(BuildSenders(parts->senders, config, worker_id, clock, parts->random, events));
   return std::unique_ptr<Pipeline>(new Pipeline(std::move(parts)));
 }
 

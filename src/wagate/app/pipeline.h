@@ -16,6 +16,7 @@
 #include "wagate/base/status.h"
 #include "wagate/backends/sqlite/queue_signal.h"
 #include "wagate/config/config.h"
+#include "wagate/ports/event_sink.h"
 
 namespace wagate::app {
 
@@ -32,7 +33,8 @@ class Pipeline {
                                                     const std::string& db_path,
                                                     const std::string& worker_id,
                                                     const Clock& clock,
-                                                    std::shared_ptr<sqlite::QueueSignal> signal);
+                                                    std::shared_ptr<sqlite::QueueSignal> signal,
+                                                    ports::EventSink* events);
   ~Pipeline();
   void Start();
   void Stop();

@@ -5,9 +5,32 @@
 
 namespace wagate::ingest {
 
+namespace {
+
+struct ItemRef {
+  std::string key;
+  domain::ItemKind kind;
+};
+
+// The admit outcomes as analytics events.
+void PublishAdmitEvents(ports::EventSink& events, Timestamp now, const std::vector<ItemRef>& items,
+                        const std::vector<std::string>& quarantined,
+                        const ports::AdmitResult& result) {
+  for (size_t i = 0; i < items.size() && i < result.outcomes.size(); ++i) {
+    const char* event = result.outcomes[i] == ports::AdmitOutcome::kAccepted ? "received" : "duplicate";
+    events.Publish({event, items[i].key, items[i].kind, now, 0, 0, std::nullopt, ""});
+  }
+  for (const std::string& key : quarantined) {
+    events.Publish({"quarantined", key, domain::ItemKind::kEvent, now, 0, 0, std::nullopt, "invalid_payload"});
+  }
+}
+
+}  // namespace
+
 IngestService::IngestService(const whatsapp::SignatureVerifier& verifier,
-                             ports::Admitter& admitter)
-    : verifier_(verifier), admitter_(admitter) {}
+                             ports::Admitter& admitter, ports::EventSink* events,
+                             const Clock& clock)
+    : verifier_(verifier), admitter_(admitter), events_(events), clock_(clock) {}
 
 void IngestService::Ingest(std::string_view body, std::string_view signature_header,
                            Callback done) {
@@ -39,12 +62,22 @@ void IngestService::Ingest(std::string_view body, std::string_view signature_hea
     return;
   }
 
+  std::vector<ItemRef> items;
+  std::vector<std::string> quarantined;
+  if (events_ != nullptr) {
+    items.reserve(split.items.size());
+    for (const domain::WorkItem& item : split.items) items.push_back({item.key, item.kind});
+    for (const domain::QuarantinedPayload& q : split.quarantined) quarantined.push_back("quarantined:" + q.sha256);
+  }
   ports::AdmitRequest request{std::move(split.items), std::move(split.quarantined)};
-  admitter_.Admit(std::move(request), [done = std::move(done)](StatusOr<ports::AdmitResult> r) {
+  admitter_.Admit(std::move(request), [done = std::move(done), events = events_, clock = &clock_,
+                                       items = std::move(items), quarantined = std::move(quarantined)](
+                                          StatusOr<ports::AdmitResult> r) {
     if (!r.ok()) {
       done(r.status());
       return;
     }
+    if (events != nullptr) PublishAdmitEvents(*events, clock->Now(), items, quarantined, *r);
     done(IngestCounts{r->Count(ports::AdmitOutcome::kAccepted),
                       r->Count(ports::AdmitOutcome::kDuplicate), r->quarantined});
   });

@@ -15,8 +15,10 @@
 #include <functional>
 #include <string_view>
 
+#include "wagate/base/clock.h"
 #include "wagate/base/status.h"
 #include "wagate/ports/admitter.h"
+#include "wagate/ports/event_sink.h"
 #include "wagate/whatsapp/signature.h"
 
 namespace wagate::ingest {
@@ -33,8 +35,11 @@ class IngestService {
  public:
   using Callback = std::function<void(StatusOr<IngestCounts>)>;
 
-  // Both dependencies are borrowed and must outlive the service.
-  IngestService(const whatsapp::SignatureVerifier& verifier, ports::Admitter& admitter);
+  // Every dependency is borrowed and must outlive the service. `events`, when given, receives a
+  // `received`, `duplicate` or `quarantined` analytics event for each item admitted.
+  IngestService(const whatsapp::SignatureVerifier& verifier, ports::Admitter& admitter,
+                ports::EventSink* events = nullptr,
+                const Clock& clock = SystemClock::Instance());
 
   // `body` is the raw request body; `signature_header` the X-Hub-Signature-256 value, empty when
   // absent. `body` need only stay valid until Ingest() returns.
@@ -43,6 +48,8 @@ class IngestService {
  private:
   const whatsapp::SignatureVerifier& verifier_;
   ports::Admitter& admitter_;
+  ports::EventSink* const events_;
+  const Clock& clock_;
 };
 
 }  // namespace wagate::ingest

@@ -58,20 +58,22 @@ std::optional<ports::ClaimResult> ClaimSteps::Claim(const ports::ReceivedMessage
 ProcessOutcome ClaimSteps::Retry(const ports::ReceivedMessage& m, const ports::Fenced& claim,
                                  int64_t attempt, const std::string& error) {
   if (m.receive_count >= options_.max_receive_count) {
-    return DeadLetter(m, claim, "max_receive_count", error);
+    return DeadLetter(m, claim, attempt, "max_receive_count", error);
   }
   Status released = store_.Release(claim, error);
   if (released.code() == StatusCode::kFailedPrecondition) return ProcessOutcome::kFenced;
   if (!released.ok()) return ProcessOutcome::kStoreError;
   Millis delay = domain::FullJitterDelay(options_.backoff, attempt, random_);
   (void)queue_.ChangeVisibility(options_.queue, m.receipt, delay);
+  Emit("retried", m, attempt, claim.fence, error.substr(0, error.find(':')));
   log::Info("retrying", {log::F("key", m.key), log::F("attempt", attempt),
                          log::F("delay_ms", delay.count()), log::F("error", error)});
   return ProcessOutcome::kRetried;
 }
 
 ProcessOutcome ClaimSteps::DeadLetter(const ports::ReceivedMessage& m, const ports::Fenced& claim,
-                                      const std::string& reason, const std::string& error) {
+                                      int64_t attempt, const std::string& reason,
+                                      const std::string& error) {
   std::vector<domain::Attempt> attempts;
   if (StatusOr<domain::Record> record = store_.Inspect(m.key); record.ok()) attempts = record->history;
   attempts.push_back({clock_.Now(), claim.owner, claim.fence, reason, error});
@@ -85,7 +87,17 @@ ProcessOutcome ClaimSteps::DeadLetter(const ports::ReceivedMessage& m, const por
   if (killed.code() == StatusCode::kFailedPrecondition) return ProcessOutcome::kFenced;
   if (!killed.ok()) return ProcessOutcome::kStoreError;
   log::Warn("dead-lettered", {log::F("key", m.key), log::F("reason", reason), log::F("error", error)});
+  Emit("dead_lettered", m, attempt, claim.fence, reason);
   return ProcessOutcome::kDeadLettered;
+}
+
+void ClaimSteps::Emit(std::string_view event, const ports::ReceivedMessage& m, int64_t attempt,
+                      int64_t fence, std::string error_code) {
+  if (options_.events == nullptr) return;
+  const Timestamp now = clock_.Now();
+  options_.events->Publish(domain::AnalyticsEvent{
+      std::string(event), m.key, KindOfKey(m.key), now, attempt, fence,
+      std::chrono::duration_cast<Millis>(now - m.sent_at).count(), std::move(error_code)});
 }
 
 Status ClaimSteps::Requeue(const ports::ReceivedMessage& m, std::string body, Millis delay) {

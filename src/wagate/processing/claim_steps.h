@@ -9,6 +9,7 @@
 //   DeadLetter  the dead letter first (key, reason, error and the attempt history, this attempt
 //               included), then DEAD on the record, conditional on the fence. A crash in between
 //               leaves a PROCESSING record whose message is already dead-lettered; its lease lapses.
+// Retry and DeadLetter publish `retried` and `dead_lettered` analytics events.
 //   Requeue     sends a delayed copy, then deletes the original: waiting that must not use up
 //               receives (throttling, pacing, pauses). A crash in between leaves two entries,
 //               and the claim lets one through.
@@ -23,6 +24,7 @@
 #include "wagate/base/clock.h"
 #include "wagate/base/random.h"
 #include "wagate/domain/backoff.h"
+#include "wagate/ports/event_sink.h"
 #include "wagate/ports/queue.h"
 #include "wagate/ports/work_store.h"
 #include "wagate/processing/outcome.h"
@@ -35,6 +37,7 @@ struct ClaimStepsOptions {
   Millis lease{30'000};
   int max_receive_count = 3;
   domain::BackoffPolicy backoff;
+  ports::EventSink* events = nullptr;  // analytics; null publishes nothing
 };
 
 // The kind of item a key names, from its prefix (SPEC §1).
@@ -50,8 +53,12 @@ class ClaimSteps {
   ProcessOutcome Retry(const ports::ReceivedMessage& m, const ports::Fenced& claim,
                        int64_t attempt, const std::string& error);
   ProcessOutcome DeadLetter(const ports::ReceivedMessage& m, const ports::Fenced& claim,
-                            const std::string& reason, const std::string& error);
+                            int64_t attempt, const std::string& reason, const std::string& error);
   Status Requeue(const ports::ReceivedMessage& m, std::string body, Millis delay);
+  // Publishes the analytics event `event` for this message's item; latency is measured from when
+  // the message was enqueued.
+  void Emit(std::string_view event, const ports::ReceivedMessage& m, int64_t attempt,
+            int64_t fence, std::string error_code = "");
 
   ports::Fenced FencedFor(const ports::ReceivedMessage& m, const ports::ClaimResult& claim) const {
     return ports::Fenced{m.key, claim.fence, options_.worker_id};

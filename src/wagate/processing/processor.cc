@@ -100,11 +100,13 @@ ProcessOutcome Processor::Finish(const ports::ReceivedMessage& m, const ports::F
     }
     // NotFound: the next claim says already done.
     (void)steps_.queue().Delete(options_.queue, m.receipt);
+    if (item.kind == domain::ItemKind::kStatus) steps_.Emit("status", m, item.attempt, claim.fence);
+    steps_.Emit(item.stale ? "stale" : "processed", m, item.attempt, claim.fence);
     return item.stale ? ProcessOutcome::kStale : ProcessOutcome::kCompleted;
   }
   const Status& error = result.status();
   if (!ports::IsRetriable(error)) {
-    return steps_.DeadLetter(m, claim, "handler_rejected", error.ToString());
+    return steps_.DeadLetter(m, claim, item.attempt, "handler_rejected", error.ToString());
   }
   return steps_.Retry(m, claim, item.attempt, error.ToString());
 }

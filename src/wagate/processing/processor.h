@@ -50,9 +50,10 @@ struct ProcessorOptions {
   domain::BackoffPolicy backoff;
   Millis reply_max_age{86'400'000};
   Millis shutdown_grace{20'000};
+  ports::EventSink* events = nullptr;  // analytics; null publishes nothing
 
   ClaimStepsOptions ForClaims() const {
-    return ClaimStepsOptions{worker_id, queue, lease, max_receive_count, backoff};
+    return ClaimStepsOptions{worker_id, queue, lease, max_receive_count, backoff, events};
   }
   ConsumerOptions ForConsumer() const {
     return ConsumerOptions{queue, thread_name, workers, batch, lease, wait, shutdown_grace, true};

@@ -50,6 +50,15 @@ std::string SentResult(const ports::GraphAnswer& answer, Timestamp now, bool res
   return json::serialize(result);
 }
 
+// The analytics error code of a failed call: Meta's error.code, else the HTTP status, else the
+// transport outcome.
+std::string ErrorCode(const ports::GraphAnswer& answer) {
+  using Outcome = ports::GraphAnswer::Outcome;
+  if (answer.error_code >= 0) return std::to_string(answer.error_code);
+  if (answer.outcome == Outcome::kError) return "http_" + std::to_string(answer.http_status);
+  return answer.outcome == Outcome::kUnknown ? "unknown_outcome" : "not_sent";
+}
+
 std::string AnswerError(const ports::GraphAnswer& answer) {
   if (answer.outcome == ports::GraphAnswer::Outcome::kError) {
     std::string e = "Graph API answered " + std::to_string(answer.http_status);
@@ -73,7 +82,7 @@ Sender::Sender(ports::Queue& queue, ports::WorkStore& store, ports::GraphApi& gr
                                     false}),
       steps_(queue, store, clock, random,
              ClaimStepsOptions{options.worker_id, domain::QueueName::kOutgoing, options.lease,
-                               options.max_receive_count, options.backoff}),
+                               options.max_receive_count, options.backoff, options.events}),
       graph_(graph),
       clock_(clock),
       random_(random),
@@ -131,7 +140,7 @@ ProcessOutcome Sender::Send(const ports::ReceivedMessage& m, const Outgoing& out
   const ports::Fenced fenced = steps_.FencedFor(m, *claim);
   if (!out.message.ok()) {
     const std::string& why = out.message.status().message();
-    return steps_.DeadLetter(m, fenced, why.substr(0, why.find(':')), why);
+    return steps_.DeadLetter(m, fenced, claim->attempts, why.substr(0, why.find(':')), why);
   }
   if (claim->resend) ++counters_.resends;
 
@@ -176,8 +185,10 @@ ProcessOutcome Sender::Answered(const ports::ReceivedMessage& m, const Outgoing&
     if (!sent.ok()) return ProcessOutcome::kStoreError;
     (void)steps_.queue().Delete(domain::QueueName::kOutgoing, m.receipt);
     log::Info("sent", {log::F("key", m.key), log::F("wamid", answer.wamid)});
+    steps_.Emit("sent", m, attempt, claim.fence);
     return ProcessOutcome::kSent;
   }
+  steps_.Emit("send_failed", m, attempt, claim.fence, ErrorCode(answer));
   if (answer.outcome == Outcome::kUnknown && !out.message->read_receipt) {
     // Meta may have the message: never resend blindly; a status webhook settles it.
     Status uncertain = steps_.store().MarkUncertain(claim, error);
@@ -195,7 +206,8 @@ ProcessOutcome Sender::Answered(const ports::ReceivedMessage& m, const Outgoing&
       return steps_.Retry(m, claim, attempt, error);
     case whatsapp::GraphErrorClass::kPermanent:
       return steps_.DeadLetter(
-          m, claim, whatsapp::GraphErrorReason(answer.http_status, answer.error_code, answer.error_message),
+          m, claim, attempt,
+          whatsapp::GraphErrorReason(answer.http_status, answer.error_code, answer.error_message),
           error);
     case whatsapp::GraphErrorClass::kAccount: {
       pacer_.Pause(number, now + options_.pacing.probe_interval);
@@ -206,7 +218,9 @@ ProcessOutcome Sender::Answered(const ports::ReceivedMessage& m, const Outgoing&
     }
     case whatsapp::GraphErrorClass::kThrottled: {
       const Timestamp since = out.throttled_since.value_or(now);
-      if (now - since >= options_.throttle_max) return steps_.DeadLetter(m, claim, "throttled", error);
+      if (now - since >= options_.throttle_max) {
+        return steps_.DeadLetter(m, claim, attempt, "throttled", error);
+      }
       Millis delay = domain::FullJitterDelay(options_.backoff, attempt, random_);
       if (answer.error_code == 131056) {
         delay = std::max(delay, kPairHold);

@@ -55,6 +55,7 @@ struct SenderOptions {
   Millis order_retry{2'000};           // how soon reply n is tried again while n − 1 is unsent
   Millis shutdown_grace{20'000};
   Pacer::Options pacing;
+  ports::EventSink* events = nullptr;  // analytics; null publishes nothing
 };
 
 class Sender final : public QueueConsumer {
