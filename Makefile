@@ -2,11 +2,12 @@
 #   make run          build a release binary and serve on :8080 with sqlite in ./data
 #   make test         build and run the whole suite: dev (g++), ThreadSanitizer (clang), fuzzers
 #   make bench-ingest the ingest benchmark; appends to bench/RESULTS.md
+#   make bench-e2e    the end-to-end benchmark (POST to reply recorded); appends to bench/RESULTS.md
 SHELL := /bin/bash
 JOBS ?= $(shell nproc)
 WAGATE_RELEASE := build/release/src/wagate/cli/wagate
 
-.PHONY: bootstrap build release run test test-dev test-tsan test-fuzz test-asan bench-ingest fmt clean
+.PHONY: bootstrap build release run test test-dev test-tsan test-fuzz test-asan bench-ingest bench-e2e fmt clean
 
 bootstrap:
 	@bash scripts/bootstrap
@@ -54,6 +55,9 @@ test-asan:
 
 bench-ingest: release
 	bash bench/ingest.sh
+
+bench-e2e: release
+	bash bench/e2e.sh
 
 fmt:
 	git ls-files '*.cc' '*.h' | xargs clang-format -i
