@@ -27,6 +27,7 @@ inline sqlite::SqliteQueue::Options QueueOptions(
   sqlite::SqliteQueue::Options options;
   options.signal = std::move(signal);
   options.max_receive_count = config.sqs_max_receive_count;
+  options.dead_record_ttl = std::chrono::seconds(2 * config.sqs_message_retention_seconds);
   return options;
 }
 

@@ -42,11 +42,13 @@ Pacer::Slot Pacer::Reserve(const std::string& number, const std::string& recipie
   MutexLock lock(mu_);
   const Timestamp now = clock_.Now();
   const std::string pair = PairKey(number, recipient);
-  Timestamp at = std::max(Earliest(number_tat_, number, now, number_tolerance_),
-                          Earliest(pair_tat_, pair, now, pair_tolerance_));
+  // A read receipt has no recipient: only the number's rate applies.
+  const bool paired = !recipient.empty();
+  Timestamp at = Earliest(number_tat_, number, now, number_tolerance_);
+  if (paired) at = std::max(at, Earliest(pair_tat_, pair, now, pair_tolerance_));
   if (at - now > max_wait) return Slot{false, at};
   Take(number_tat_, number, at, number_interval_);
-  Take(pair_tat_, pair, at, options_.pair_interval);
+  if (paired) Take(pair_tat_, pair, at, options_.pair_interval);
   if (pair_tat_.size() > forget_above_) ForgetIdlePairs(now);
   return Slot{true, at};
 }

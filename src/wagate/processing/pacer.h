@@ -5,7 +5,8 @@
 //   per business number  `rate_per_number` messages per second (SEND_RATE_PER_NUMBER divided by
 //                        SENDER_INSTANCES), with bursts of up to one second's worth;
 //   per recipient pair   Meta's pair limit: one message per 6 s to the same user, with bursts of
-//                        up to 45, after which the equivalent time must pass.
+//                        up to 45, after which the equivalent time must pass. A send without a
+//                        recipient (a read receipt) is paced per number only.
 // Reserve() answers when a send may go. When that is within `max_wait` the slot is taken and the
 // caller waits until then; otherwise nothing is taken and the caller re-enqueues the message as a
 // delayed copy (throttling never uses up receives, invariant 6).

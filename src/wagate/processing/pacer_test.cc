@@ -77,3 +77,19 @@ TEST(PacerTest, MemoryStaysBoundedAcrossManyRecipients) {
 
 }  // namespace
 }  // namespace wagate::processing
+
+namespace wagate::processing {
+namespace {
+
+TEST(PacerTest, ReadReceiptsHaveNoRecipientAndOnlyTheNumbersRate) {
+  testing::FakeClock clock;
+  Pacer pacer(clock, {.rate_per_number = 1000});
+  for (int i = 0; i < 200; ++i) {
+    Pacer::Slot slot = pacer.Reserve("n1", "", Millis(1'000));
+    ASSERT_TRUE(slot.taken) << i;
+  }
+  EXPECT_EQ(pacer.TrackedPairs(), 0u);
+}
+
+}  // namespace
+}  // namespace wagate::processing

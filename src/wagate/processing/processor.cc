@@ -34,7 +34,7 @@ std::optional<domain::StatusEcho> StatusEchoOf(const std::string& payload) {
 
 Processor::Processor(ports::Queue& queue, ports::WorkStore& store, ports::Handler& handler,
                      const Clock& clock, Random& random, ProcessorOptions options)
-    : QueueConsumer(queue, store, options.ForConsumer()),
+    : QueueConsumer(queue, store, clock, options.ForConsumer()),
       steps_(queue, store, clock, random, options.ForClaims()),
       handler_(handler),
       clock_(clock),

@@ -201,6 +201,37 @@ TEST_F(ProcessorTest, StaleMessagesReachTheHandlerButSendNothing) {
   EXPECT_EQ(p->counters().stale.load(), 1u);
 }
 
+TEST_F(ProcessorTest, MessagesWaitingBehindASlowItemKeepTheirVisibility) {
+  // The first item takes two thirds of the lease; while the second runs, time passes its
+  // original visibility: it must not have become visible to other workers.
+  class SlowHandler final : public ports::Handler {
+   public:
+    SlowHandler(FakeClock& clock, SqliteTestBackend& backend) : clock_(clock), backend_(backend) {}
+    StatusOr<ports::HandlerResult> Handle(const ports::HandlerItem& item) override {
+      if (item.key == "msg:wamid.V1") {
+        clock_.Advance(Millis(20'000));
+      } else {
+        clock_.Advance(Millis(15'000));
+        visible_during_second = backend_.queues().Stats(domain::QueueName::kIncoming)->visible;
+      }
+      return ports::HandlerResult{};
+    }
+    int64_t visible_during_second = -1;
+
+   private:
+    FakeClock& clock_;
+    SqliteTestBackend& backend_;
+  } handler(clock_, backend_);
+  ProcessorOptions options;
+  options.lease = Millis(30'000);
+  auto p = Make(handler, options);
+  AdmitText("wamid.V1");
+  AdmitText("wamid.V2");
+  ASSERT_EQ(*p->RunOnce(Millis(0)), 2);
+  EXPECT_EQ(handler.visible_during_second, 0);
+  EXPECT_EQ(p->counters().processed.load(), 2u);
+}
+
 TEST_F(ProcessorTest, WorkerThreadsProcessEveryItemExactlyOnce) {
   handlers::EchoHandler echo;
   ProcessorOptions options;

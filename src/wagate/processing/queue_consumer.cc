@@ -6,19 +6,28 @@
 
 namespace wagate::processing {
 
-QueueConsumer::QueueConsumer(ports::Queue& queue, ports::WorkStore& store, ConsumerOptions options)
+QueueConsumer::QueueConsumer(ports::Queue& queue, ports::WorkStore& store, const Clock& clock,
+                             ConsumerOptions options)
     : heartbeats_(queue, store, options.queue, options.lease),
       queue_(queue),
+      clock_(clock),
       options_(std::move(options)) {}
 
 StatusOr<int> QueueConsumer::RunOnce(Millis wait) {
   StatusOr<std::vector<ports::ReceivedMessage>> batch =
       queue_.Receive(options_.queue, options_.batch, options_.lease, wait);
   if (!batch.ok()) return batch.status();
+  const auto received_at = clock_.Steady();
   for (const ports::ReceivedMessage& m : *batch) {
     if (pool_.stopping()) {
       // Shutting down: hand the rest of the batch back unclaimed.
       (void)queue_.ChangeVisibility(options_.queue, m.receipt, Millis(0));
+      continue;
+    }
+    // Messages waiting behind slow items get a fresh visibility before theirs starts; one that
+    // lapsed meanwhile belongs to another worker now (NotFound) and is skipped.
+    if (clock_.Steady() - received_at > options_.lease / 2 &&
+        queue_.ChangeVisibility(options_.queue, m.receipt, options_.lease).code() == StatusCode::kNotFound) {
       continue;
     }
     ProcessOne(m);

@@ -1,7 +1,8 @@
 // QueueConsumer: the receive loop a processor or sender pool runs (SPEC §3, §4 Shutdown).
 //
 // RunOnce receives a batch (up to `batch`, long-polled, invisible for the lease) and hands each
-// message to ProcessOne. Start() runs RunOnce on `threads` threads and the heartbeats; Stop()
+// message to ProcessOne; a message still waiting when half the lease has passed gets a fresh
+// visibility before it starts, so slow items never let the rest of the batch lapse. Start() runs RunOnce on `threads` threads and the heartbeats; Stop()
 // stops receiving, hands back the unstarted rest of each batch (visible at once), waits up to
 // the shutdown grace for running items, then deals with the overrun as `release_on_overrun`
 // says: release the claims still held (their messages visible again at once), or leave them to
@@ -13,6 +14,7 @@
 
 #include <string>
 
+#include "wagate/base/clock.h"
 #include "wagate/ports/queue.h"
 #include "wagate/processing/outcome.h"
 #include "wagate/processing/worker_pool.h"
@@ -32,7 +34,8 @@ struct ConsumerOptions {
 
 class QueueConsumer {
  public:
-  QueueConsumer(ports::Queue& queue, ports::WorkStore& store, ConsumerOptions options);
+  QueueConsumer(ports::Queue& queue, ports::WorkStore& store, const Clock& clock,
+                ConsumerOptions options);
   virtual ~QueueConsumer() = default;
 
   virtual ProcessOutcome ProcessOne(const ports::ReceivedMessage& message) = 0;
@@ -51,6 +54,7 @@ class QueueConsumer {
 
  private:
   ports::Queue& queue_;
+  const Clock& clock_;
   const ConsumerOptions options_;
   WorkerPool pool_;
 };

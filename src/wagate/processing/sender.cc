@@ -73,7 +73,7 @@ std::string AnswerError(const ports::GraphAnswer& answer) {
 
 Sender::Sender(ports::Queue& queue, ports::WorkStore& store, ports::GraphApi& graph,
                const Clock& clock, Random& random, SenderOptions options)
-    : QueueConsumer(queue, store,
+    : QueueConsumer(queue, store, clock,
                     ConsumerOptions{domain::QueueName::kOutgoing, options.thread_name,
                                     options.senders, options.batch, options.lease, options.wait,
                                     options.shutdown_grace,

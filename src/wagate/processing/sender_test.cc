@@ -265,6 +265,21 @@ TEST_F(SenderTest, ASenderThatDiedDuringTheCallLeavesTheItemUncertainNotResent) 
   EXPECT_EQ(sender->counters().uncertain.load(), 1u);
 }
 
+TEST_F(SenderTest, AReadReceiptWhoseSenderDiedIsSentAgainNeverUncertain) {
+  Inbound("wamid.C2");
+  const std::string key = ReplyKey("wamid.C2", "read");
+  std::string mid = Record(key).queue_message_id;
+  StatusOr<ports::ClaimResult> claim =
+      backend_.store().Claim({key, domain::ItemKind::kOutgoing, "s-dead", mid, Millis(30'000)});
+  ASSERT_EQ(claim->outcome, ports::ClaimOutcome::kWon);
+  ASSERT_TRUE(backend_.store().MarkSending({key, claim->fence, "s-dead"}).ok());
+  clock_.Advance(Millis(31'000));
+  auto sender = MakeSender();
+  ASSERT_EQ(*sender->RunOnce(Millis(0)), 2);
+  EXPECT_EQ(Record(key).state, RecordState::kSent);
+  EXPECT_EQ(sender->counters().uncertain.load(), 0u);
+}
+
 TEST_F(SenderTest, AnAccountErrorPausesTheNumberAndAProbeResumesIt) {
   Script({GraphError(401, 190, "Error validating access token")});
   Inbound("wamid.P1");

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "wagate/backends/sqlite/message_id_sequence.h"
+#include "wagate/backends/sqlite/record_sql.h"
 
 namespace wagate::sqlite {
 
@@ -19,7 +20,21 @@ SET queue = ?1 || '-dlq', source_queue = ?1, reason = 'max_receive_count',
     last_error = coalesce(last_error, 'received ' || receive_count || ' times without being deleted'),
     history = coalesce(history, '[]'), dead_at = ?2, visible_at = ?2, receipt = NULL
 WHERE queue = ?1 AND visible_at <= ?2 AND receive_count >= ?3
+RETURNING key, last_error
 )sql";
+
+// The records of messages the backstop dead-lettered become DEAD in the same transaction, unless
+// a worker holds them (a live lease), finished them, or is sending them (SENDING is settled as
+// uncertain by the next claim, never resent blindly). ?1 key, ?2 expires_at, ?3 now, ?4 reason,
+// ?5 error.
+const std::string& MarkDeadSql() {
+  static const std::string sql =
+      "UPDATE records SET state = 'DEAD', owner = NULL, lease_until = NULL, last_error = ?5, "
+      "updated_at = ?3, expires_at = ?2, " + std::string(kAppendHistory) +
+      " WHERE key = ?1 AND expires_at > ?3 AND (state IN ('PENDING', 'QUEUED', 'FAILED') OR "
+      "(state = 'PROCESSING' AND lease_until < ?3))";
+  return sql;
+}
 
 constexpr std::string_view kReceive = R"sql(
 UPDATE queue_messages
@@ -80,10 +95,29 @@ StatusOr<std::vector<ports::ReceivedMessage>> SqliteQueue::TryReceive(domain::Qu
   Status s = db_->InTransaction([&]() WAGATE_REQUIRES(mu_) -> Status {
     StatusOr<Statement> dead = db_->Prepare(kDeadLetterOverReceived);
     if (!dead.ok()) return dead.status();
-    WAGATE_RETURN_IF_ERROR(dead->Bind(1, std::string_view(name))
-                               .Bind(2, now_ms)
-                               .Bind(3, static_cast<int64_t>(options_.max_receive_count))
-                               .Run());
+    dead->Bind(1, std::string_view(name))
+        .Bind(2, now_ms)
+        .Bind(3, static_cast<int64_t>(options_.max_receive_count));
+    std::vector<std::pair<std::string, std::string>> dead_keys;  // key, last_error
+    for (;;) {
+      StatusOr<bool> row = dead->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) break;
+      if (!dead->ColumnIsNull(0)) dead_keys.emplace_back(dead->ColumnText(0), dead->ColumnText(1));
+    }
+    if (!dead_keys.empty()) {
+      StatusOr<Statement> mark = db_->Prepare(MarkDeadSql());
+      if (!mark.ok()) return mark.status();
+      for (const auto& [key, error] : dead_keys) {
+        mark->Reset();
+        WAGATE_RETURN_IF_ERROR(mark->Bind(1, key)
+                                   .Bind(2, now_ms + options_.dead_record_ttl.count())
+                                   .Bind(3, now_ms)
+                                   .Bind(4, "max_receive_count")
+                                   .Bind(5, error)
+                                   .Run());
+      }
+    }
     StatusOr<Statement> receive = db_->Prepare(kReceive);
     if (!receive.ok()) return receive.status();
     receive->Bind(1, std::string_view(name))

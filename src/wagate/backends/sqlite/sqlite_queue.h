@@ -36,6 +36,8 @@ class SqliteQueue final : public ports::Queue,
   struct Options {
     int max_receive_count = 3;
     Millis poll_interval{100};
+    // How long a record the receive backstop marks DEAD is kept: twice the retention.
+    Millis dead_record_ttl{Millis(2 * 1209600LL * 1000)};
     // Shared with the other writers of this process; null: wake only for this queue's own
     // sends and redrives.
     std::shared_ptr<QueueSignal> signal;

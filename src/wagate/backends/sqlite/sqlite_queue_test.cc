@@ -123,3 +123,43 @@ TEST(SqliteQueueTest, ReceiversOnTwoConnectionsDuringARedriveGetEachMessageOnce)
 
 }  // namespace
 }  // namespace wagate::sqlite
+
+namespace wagate::sqlite {
+namespace {
+
+TEST(SqliteQueueBackstopTest, AnOverReceivedMessageIsDeadLetteredAndItsRecordMarkedDead) {
+  testing::FakeClock clock;
+  SqliteTestBackend backend(testing::AdmitBackendOptions{&clock, Millis(3'600'000)});
+  ASSERT_TRUE(testing::AdmitAndWait(backend.admitter(),
+                                    {{{"msg:wamid.BS", domain::ItemKind::kMessage, "{}"}}, {}}).ok());
+  // Three receives that each die before claiming (e.g. the worker was killed holding a batch).
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_EQ(backend.queue().Receive(domain::QueueName::kIncoming, 10, Millis(1'000), Millis(0))->size(), 1u);
+    clock.Advance(Millis(1'001));
+  }
+  EXPECT_TRUE(backend.queue().Receive(domain::QueueName::kIncoming, 10, Millis(1'000), Millis(0))->empty());
+  EXPECT_EQ(backend.queues().Stats(domain::QueueName::kIncoming)->dlq, 1);
+  domain::Record r = *backend.store().Inspect("msg:wamid.BS");
+  EXPECT_EQ(r.state, domain::RecordState::kDead) << "the record agrees with the dead-letter queue";
+  ASSERT_FALSE(r.history.empty());
+  EXPECT_EQ(r.history.back().outcome, "max_receive_count");
+  EXPECT_NE(r.last_error.find("received 3 times"), std::string::npos) << r.last_error;
+}
+
+TEST(SqliteQueueBackstopTest, ARecordHeldByALiveLeaseIsNotMarkedDead) {
+  testing::FakeClock clock;
+  SqliteTestBackend backend(testing::AdmitBackendOptions{&clock, Millis(3'600'000)});
+  ASSERT_TRUE(testing::AdmitAndWait(backend.admitter(),
+                                    {{{"msg:wamid.BL", domain::ItemKind::kMessage, "{}"}}, {}}).ok());
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_EQ(backend.queue().Receive(domain::QueueName::kIncoming, 10, Millis(1'000), Millis(0))->size(), 1u);
+    clock.Advance(Millis(1'001));
+  }
+  ASSERT_EQ(backend.store().Claim({"msg:wamid.BL", domain::ItemKind::kMessage, "w", "other", Millis(60'000)})->outcome,
+            ports::ClaimOutcome::kWon);
+  EXPECT_TRUE(backend.queue().Receive(domain::QueueName::kIncoming, 10, Millis(1'000), Millis(0))->empty());
+  EXPECT_EQ(backend.store().Inspect("msg:wamid.BL")->state, domain::RecordState::kProcessing);
+}
+
+}  // namespace
+}  // namespace wagate::sqlite

@@ -5,6 +5,7 @@
 #include "wagate/backends/sqlite/delivery_status.h"
 #include "wagate/backends/sqlite/message_id_sequence.h"
 #include "wagate/backends/sqlite/queued_item.h"
+#include "wagate/backends/sqlite/record_sql.h"
 
 namespace wagate::sqlite {
 
@@ -62,13 +63,6 @@ WHERE records.expires_at <= ?3 OR records.state IN ('PENDING', 'QUEUED', 'DEAD')
 RETURNING fence, attempts, lease_until
 )sql";
 
-// Appends {at, owner, fence, outcome, error} to the history (?3 now, ?4 outcome, ?5 error) and
-// keeps the last 10 entries.
-constexpr std::string_view kAppendHistory = R"sql(
-history = (SELECT CASE WHEN json_array_length(h) > 10 THEN json_remove(h, '$[0]') ELSE h END
-           FROM (SELECT json_insert(records.history, '$[#]',
-                   json_object('at', ?3, 'owner', coalesce(records.owner, ''),
-                               'fence', records.fence, 'outcome', ?4, 'error', ?5)) AS h)))sql";
 
 }  // namespace
 
@@ -81,9 +75,11 @@ StatusOr<std::unique_ptr<SqliteWorkStore>> SqliteWorkStore::Create(std::unique_p
 Status SqliteWorkStore::SettleLapsedSending(const std::string& key, int64_t now_ms) {
   std::string sql =
       "UPDATE records SET "
-      "state = CASE WHEN " WAGATE_DELIVERED("records") " THEN 'SENT' ELSE 'SENT_UNCERTAIN' END, "
-      "lease_until = CASE WHEN " WAGATE_DELIVERED("records") " THEN NULL ELSE ?6 END, "
-      "owner = NULL, updated_at = ?3, last_error = ?5, ";
+      "state = CASE WHEN " WAGATE_DELIVERED("records") " THEN 'SENT' "
+      // A read receipt is idempotent: retried blindly, never uncertain.
+      "WHEN key LIKE 'out:%:read' THEN 'FAILED' ELSE 'SENT_UNCERTAIN' END, "
+      "lease_until = CASE WHEN " WAGATE_DELIVERED("records") " OR key LIKE 'out:%:read' THEN NULL "
+      "ELSE ?6 END, owner = NULL, updated_at = ?3, last_error = ?5, ";
   sql += kAppendHistory;
   sql += " WHERE key = ?1 AND state = 'SENDING' AND lease_until < ?3 AND expires_at > ?3";
   StatusOr<Statement> stmt = db_->Prepare(sql);
