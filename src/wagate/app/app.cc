@@ -136,6 +136,7 @@ Status Serve(const config::Config& config, const ServeOptions& options) {
   // Analytics: every outcome of this process, batched into the `analytics` queue.
   StatusOr<std::unique_ptr<sqlite::Database>> events_db = open_reader();
   if (!events_db.ok()) return events_db.status();
+  WAGATE_RETURN_IF_ERROR((*events_db)->RelaxDurability());  // analytics may lose their last batch
   sqlite::SqliteQueue events_queue(std::move(*events_db), QueueOptions(config, signal), clock);
   processing::EventPublisher events(events_queue, {});
   events.Start();

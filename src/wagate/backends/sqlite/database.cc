@@ -1,6 +1,23 @@
 #include "wagate/backends/sqlite/database.h"
 
+#include <map>
+#include <mutex>
+
 namespace wagate::sqlite {
+
+namespace {
+
+// One mutex per database file in this process, never freed (a process opens few files).
+std::mutex& WriteGate(const std::string& path) {
+  static std::mutex gates_mu;
+  static std::map<std::string, std::unique_ptr<std::mutex>> gates;
+  std::lock_guard<std::mutex> lock(gates_mu);
+  std::unique_ptr<std::mutex>& gate = gates[path];
+  if (!gate) gate = std::make_unique<std::mutex>();
+  return *gate;
+}
+
+}  // namespace
 
 StatusOr<std::unique_ptr<Database>> Database::Open(const std::string& path, Mode mode) {
   sqlite3* db = nullptr;
@@ -26,7 +43,21 @@ StatusOr<std::unique_ptr<Database>> Database::Open(const std::string& path, Mode
   return out;
 }
 
-Database::~Database() { sqlite3_close_v2(db_); }
+Database::~Database() {
+  for (auto& [sql, stmt] : idle_statements_) sqlite3_finalize(stmt);
+  sqlite3_close_v2(db_);
+}
+
+void Database::Recycle(sqlite3_stmt* stmt, std::string sql) {
+  sqlite3_reset(stmt);
+  sqlite3_clear_bindings(stmt);
+  if (idle_statements_.size() >= kMaxCachedStatements) {
+    sqlite3_finalize(stmt);
+    return;
+  }
+  auto [it, inserted] = idle_statements_.try_emplace(std::move(sql), stmt);
+  if (!inserted) sqlite3_finalize(stmt);  // another copy of the same text is cached already
+}
 
 Status Database::Error(std::string_view what) const {
   std::string msg(what);
@@ -56,6 +87,8 @@ Status Database::Exec(std::string_view sql) {
 }
 
 Status Database::InTransaction(const std::function<Status()>& body) {
+  if (write_gate_ == nullptr) write_gate_ = &WriteGate(path_);
+  std::lock_guard<std::mutex> gate(*write_gate_);
   WAGATE_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
   Status s = body();
   if (s.ok()) s = Exec("COMMIT");
@@ -64,24 +97,33 @@ Status Database::InTransaction(const std::function<Status()>& body) {
 }
 
 StatusOr<Statement> Database::Prepare(std::string_view sql) {
+  std::string key(sql);
+  if (auto it = idle_statements_.find(key); it != idle_statements_.end()) {
+    sqlite3_stmt* cached = it->second;
+    idle_statements_.erase(it);
+    return Statement(this, cached, std::move(key));
+  }
   sqlite3_stmt* stmt = nullptr;
   int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
                               SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
   if (rc != SQLITE_OK) return Error("prepare");
-  return Statement(this, stmt);
+  return Statement(this, stmt, std::move(key));
 }
 
 Statement& Statement::operator=(Statement&& other) noexcept {
   if (this != &other) {
-    sqlite3_finalize(stmt_);
+    if (stmt_ != nullptr) db_->Recycle(stmt_, std::move(sql_));
     db_ = other.db_;
     stmt_ = other.stmt_;
+    sql_ = std::move(other.sql_);
     other.stmt_ = nullptr;
   }
   return *this;
 }
 
-Statement::~Statement() { sqlite3_finalize(stmt_); }
+Statement::~Statement() {
+  if (stmt_ != nullptr) db_->Recycle(stmt_, std::move(sql_));
+}
 
 Statement& Statement::Bind(int index, int64_t value) {
   sqlite3_bind_int64(stmt_, index, value);

@@ -4,6 +4,15 @@
 // guarantees depend on: WAL journal, synchronous=FULL (a commit is fsync'd before it returns),
 // a busy timeout (several processes may share one file), and foreign keys off.
 //
+// Write transactions of one process on one file take an in-process gate first (WriteGate), so
+// connections of the same process queue on a mutex instead of sleeping in SQLite's busy handler;
+// the busy timeout then only covers other processes.
+//
+// Durability: a connection may relax to synchronous=NORMAL (RelaxDurability) when losing its
+// last commits on power loss is harmless: in WAL mode a NORMAL commit survives a process crash,
+// and any later FULL commit on the file (the admitter's, the sender's) makes every earlier
+// commit durable too, because the WAL is written in order.
+//
 // Thread safety: a Database (and its Statements) is used by one thread at a time; the owner
 // serialises access. SQLite itself runs in multi-thread mode.
 #pragma once
@@ -13,9 +22,11 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "wagate/base/status.h"
 
@@ -37,11 +48,16 @@ class Database {
 
   // Runs one or more statements without results.
   Status Exec(std::string_view sql);
+  // synchronous=NORMAL for this connection (see above).
+  Status RelaxDurability() { return Exec("PRAGMA synchronous=NORMAL"); }
   // Runs `body` inside BEGIN IMMEDIATE … COMMIT: the write lock is taken first, so the body's
   // statements see and change one consistent state. Rolls back when `body` or the commit fails.
+  // The process's write gate for this file is held throughout.
   Status InTransaction(const std::function<Status()>& body);
-  // Prepares a statement that lives as long as the caller keeps it.
+  // A statement for `sql`, compiled once per connection: when the caller drops it, it is reset
+  // and kept for the next Prepare of the same text (up to kMaxCachedStatements texts).
   StatusOr<Statement> Prepare(std::string_view sql);
+  static constexpr size_t kMaxCachedStatements = 64;
 
   sqlite3* handle() { return db_; }
   const std::string& path() const { return path_; }
@@ -52,15 +68,24 @@ class Database {
   Status Error(std::string_view what) const;
 
  private:
+  friend class Statement;
   Database(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+  // Takes back a cached statement the caller is done with.
+  void Recycle(sqlite3_stmt* stmt, std::string sql);
   sqlite3* db_;
   std::string path_;
+  std::mutex* write_gate_ = nullptr;  // set on the first transaction
+  // Compiled statements not in use, by SQL text (used by the connection's one thread at a time).
+  std::unordered_map<std::string, sqlite3_stmt*> idle_statements_;
 };
 
 // A prepared statement. Bind indexes are 1-based, as in SQLite; columns are 0-based.
 class Statement {
  public:
-  Statement(Statement&& other) noexcept : db_(other.db_), stmt_(other.stmt_) { other.stmt_ = nullptr; }
+  Statement(Statement&& other) noexcept
+      : db_(other.db_), stmt_(other.stmt_), sql_(std::move(other.sql_)) {
+    other.stmt_ = nullptr;
+  }
   Statement& operator=(Statement&& other) noexcept;
   ~Statement();
 
@@ -83,9 +108,11 @@ class Statement {
 
  private:
   friend class Database;
-  Statement(Database* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+  Statement(Database* db, sqlite3_stmt* stmt, std::string sql)
+      : db_(db), stmt_(stmt), sql_(std::move(sql)) {}
   Database* db_;
   sqlite3_stmt* stmt_;
+  std::string sql_;  // the text it was prepared from: its key in the connection's cache
 };
 
 }  // namespace wagate::sqlite

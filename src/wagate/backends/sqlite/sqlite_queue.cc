@@ -1,6 +1,7 @@
 #include "wagate/backends/sqlite/sqlite_queue.h"
 
 #include <algorithm>
+#include <charconv>
 
 #include "wagate/backends/sqlite/message_id_sequence.h"
 #include "wagate/backends/sqlite/record_sql.h"
@@ -44,6 +45,14 @@ WHERE id IN (SELECT id FROM queue_messages WHERE queue = ?1 AND visible_at <= ?2
              ORDER BY visible_at, id LIMIT ?3)
 RETURNING id, receipt, key, body, receive_count, sent_at, first_received_at
 )sql";
+
+// The message id a receipt "<id>.<receive_count>" names; -1 (matches nothing) when malformed.
+int64_t ReceiptId(const std::string& receipt) {
+  int64_t id = -1;
+  const char* end = receipt.data() + receipt.size();
+  auto [at, err] = std::from_chars(receipt.data(), end, id);
+  return err == std::errc() && at != receipt.data() && at < end && *at == '.' ? id : -1;
+}
 
 }  // namespace
 
@@ -165,47 +174,56 @@ StatusOr<std::vector<ports::ReceivedMessage>> SqliteQueue::Receive(domain::Queue
 Status SqliteQueue::ChangeVisibility(domain::QueueName queue, const std::string& receipt,
                                      Millis visibility) {
   MutexLock lock(mu_);
-  StatusOr<Statement> stmt = db_->Prepare(
-      "UPDATE queue_messages SET visible_at = ?3 WHERE queue = ?1 AND receipt = ?2");
-  if (!stmt.ok()) return stmt.status();
   std::string name = Name(queue);
-  WAGATE_RETURN_IF_ERROR(stmt->Bind(1, std::string_view(name))
-                             .Bind(2, receipt)
-                             .Bind(3, ToUnixMillis(clock_.Now()) + visibility.count())
-                             .Run());
-  return db_->Changes() == 1 ? Status::Ok() : NotFoundError("receipt is no longer current");
+  return db_->InTransaction([&]() WAGATE_REQUIRES(mu_) -> Status {
+    StatusOr<Statement> stmt = db_->Prepare(
+        "UPDATE queue_messages SET visible_at = ?3 WHERE id = ?4 AND queue = ?1 AND receipt = ?2");
+    if (!stmt.ok()) return stmt.status();
+    WAGATE_RETURN_IF_ERROR(stmt->Bind(1, std::string_view(name))
+                               .Bind(2, receipt)
+                               .Bind(3, ToUnixMillis(clock_.Now()) + visibility.count())
+                               .Bind(4, ReceiptId(receipt))
+                               .Run());
+    return db_->Changes() == 1 ? Status::Ok() : NotFoundError("receipt is no longer current");
+  });
 }
 
 Status SqliteQueue::Delete(domain::QueueName queue, const std::string& receipt) {
   MutexLock lock(mu_);
-  StatusOr<Statement> stmt =
-      db_->Prepare("DELETE FROM queue_messages WHERE queue = ?1 AND receipt = ?2");
-  if (!stmt.ok()) return stmt.status();
   std::string name = Name(queue);
-  WAGATE_RETURN_IF_ERROR(stmt->Bind(1, std::string_view(name)).Bind(2, receipt).Run());
-  return db_->Changes() == 1 ? Status::Ok() : NotFoundError("receipt is no longer current");
+  return db_->InTransaction([&]() WAGATE_REQUIRES(mu_) -> Status {
+    StatusOr<Statement> stmt = db_->Prepare(
+        "DELETE FROM queue_messages WHERE id = ?3 AND queue = ?1 AND receipt = ?2");
+    if (!stmt.ok()) return stmt.status();
+    WAGATE_RETURN_IF_ERROR(
+        stmt->Bind(1, std::string_view(name)).Bind(2, receipt).Bind(3, ReceiptId(receipt)).Run());
+    return db_->Changes() == 1 ? Status::Ok() : NotFoundError("receipt is no longer current");
+  });
 }
 
 Status SqliteQueue::MoveToDeadLetter(domain::QueueName queue, const std::string& receipt,
                                      const ports::DeadLetterReason& why) {
   MutexLock lock(mu_);
-  StatusOr<Statement> stmt = db_->Prepare(R"sql(
-      UPDATE queue_messages
-      SET queue = ?3, source_queue = ?1, reason = ?4, last_error = ?5,
-          history = coalesce(nullif(?6, ''), '[]'), dead_at = ?7, visible_at = ?7, receipt = NULL
-      WHERE queue = ?1 AND receipt = ?2)sql");
-  if (!stmt.ok()) return stmt.status();
   std::string name = Name(queue);
   std::string dlq = DeadLetterName(queue);
-  WAGATE_RETURN_IF_ERROR(stmt->Bind(1, std::string_view(name))
-                             .Bind(2, receipt)
-                             .Bind(3, std::string_view(dlq))
-                             .Bind(4, why.reason)
-                             .Bind(5, why.last_error)
-                             .Bind(6, why.history)
-                             .Bind(7, ToUnixMillis(clock_.Now()))
-                             .Run());
-  return db_->Changes() == 1 ? Status::Ok() : NotFoundError("receipt is no longer current");
+  return db_->InTransaction([&]() WAGATE_REQUIRES(mu_) -> Status {
+    StatusOr<Statement> stmt = db_->Prepare(R"sql(
+        UPDATE queue_messages
+        SET queue = ?3, source_queue = ?1, reason = ?4, last_error = ?5,
+            history = coalesce(nullif(?6, ''), '[]'), dead_at = ?7, visible_at = ?7, receipt = NULL
+        WHERE id = ?8 AND queue = ?1 AND receipt = ?2)sql");
+    if (!stmt.ok()) return stmt.status();
+    WAGATE_RETURN_IF_ERROR(stmt->Bind(1, std::string_view(name))
+                               .Bind(2, receipt)
+                               .Bind(3, std::string_view(dlq))
+                               .Bind(4, why.reason)
+                               .Bind(5, why.last_error)
+                               .Bind(6, why.history)
+                               .Bind(7, ToUnixMillis(clock_.Now()))
+                               .Bind(8, ReceiptId(receipt))
+                               .Run());
+    return db_->Changes() == 1 ? Status::Ok() : NotFoundError("receipt is no longer current");
+  });
 }
 
 StatusOr<ports::QueueStats> SqliteQueue::Stats(domain::QueueName queue) {

@@ -336,7 +336,8 @@ Status SqliteWorkStore::MarkSent(const ports::Fenced& claim, const std::string& 
 Status SqliteWorkStore::MarkUncertain(const ports::Fenced& claim, const std::string& error) {
   MutexLock lock(mu_);
   const int64_t now_ms = ToUnixMillis(clock_.Now());
-  const std::string resend_at = std::to_string(now_ms + options_.uncertain_resend_after.count());
+  // ?3 is now; the delay is a constant of this store, so the statement text stays the same.
+  const std::string resend_at = "?3 + " + std::to_string(options_.uncertain_resend_after.count());
   const std::string set =
       "state = CASE WHEN " WAGATE_DELIVERED("records") " THEN 'SENT' ELSE 'SENT_UNCERTAIN' END, "
       "lease_until = CASE WHEN " WAGATE_DELIVERED("records") " THEN NULL ELSE " + resend_at + " END, "
