@@ -61,6 +61,14 @@ class Queue {
   virtual Status ChangeVisibility(domain::QueueName queue, const std::string& receipt,
                                   Millis visibility) = 0;
   virtual Status Delete(domain::QueueName queue, const std::string& receipt) = 0;
+  // Deletes several messages; one answer per receipt, in order. A backend may do it in one
+  // request or transaction (sqlite does); the default loops.
+  virtual std::vector<Status> DeleteMany(domain::QueueName queue,
+                                         const std::vector<std::string>& receipts) {
+    std::vector<Status> out;
+    for (const std::string& r : receipts) out.push_back(Delete(queue, r));
+    return out;
+  }
   // Moves the message to the queue's dead-letter queue, keeping its key and body.
   virtual Status MoveToDeadLetter(domain::QueueName queue, const std::string& receipt,
                                   const DeadLetterReason& why) = 0;

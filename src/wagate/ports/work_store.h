@@ -80,6 +80,12 @@ struct Fenced {
   std::string owner;
 };
 
+struct Completion {
+  Fenced claim;
+  std::string result;                      // JSON ("" for none)
+  std::vector<domain::WorkItem> outputs;   // the replies to create as `out:` items
+};
+
 class WorkStore {
  public:
   virtual ~WorkStore() = default;
@@ -93,6 +99,19 @@ class WorkStore {
   virtual Status Complete(const Fenced& claim, const std::string& result,
                           const std::vector<domain::WorkItem>& outputs) = 0;
   virtual Status Release(const Fenced& claim, const std::string& error) = 0;
+
+  // Batches, with one answer per element in order. Each element behaves as its single call; a
+  // backend may apply the batch in one transaction (sqlite does), and the defaults loop.
+  virtual std::vector<StatusOr<ClaimResult>> ClaimMany(const std::vector<ClaimRequest>& requests) {
+    std::vector<StatusOr<ClaimResult>> out;
+    for (const ClaimRequest& r : requests) out.push_back(Claim(r));
+    return out;
+  }
+  virtual std::vector<Status> CompleteMany(const std::vector<Completion>& completions) {
+    std::vector<Status> out;
+    for (const Completion& c : completions) out.push_back(Complete(c.claim, c.result, c.outputs));
+    return out;
+  }
   virtual Status Kill(const Fenced& claim, const std::string& reason, const std::string& error) = 0;
 
   virtual Status MarkSending(const Fenced& claim) = 0;

@@ -17,10 +17,28 @@ ClaimSteps::ClaimSteps(ports::Queue& queue, ports::WorkStore& store, const Clock
                        Random& random, ClaimStepsOptions options)
     : queue_(queue), store_(store), clock_(clock), random_(random), options_(std::move(options)) {}
 
+ports::ClaimRequest ClaimSteps::RequestFor(const ports::ReceivedMessage& m) const {
+  return {m.key, KindOfKey(m.key), options_.worker_id, m.id, options_.lease};
+}
+
 std::optional<ports::ClaimResult> ClaimSteps::Claim(const ports::ReceivedMessage& m,
                                                     ProcessOutcome* lost) {
-  StatusOr<ports::ClaimResult> claim =
-      store_.Claim({m.key, KindOfKey(m.key), options_.worker_id, m.id, options_.lease});
+  return Settle(m, store_.Claim(RequestFor(m)), lost);
+}
+
+std::vector<std::optional<ports::ClaimResult>> ClaimSteps::ClaimMany(
+    const std::vector<ports::ReceivedMessage>& batch, std::vector<ProcessOutcome>* lost) {
+  std::vector<ports::ClaimRequest> requests;
+  for (const ports::ReceivedMessage& m : batch) requests.push_back(RequestFor(m));
+  std::vector<StatusOr<ports::ClaimResult>> claims = store_.ClaimMany(requests);
+  std::vector<std::optional<ports::ClaimResult>> out;
+  for (size_t i = 0; i < batch.size(); ++i) out.push_back(Settle(batch[i], std::move(claims[i]), &(*lost)[i]));
+  return out;
+}
+
+std::optional<ports::ClaimResult> ClaimSteps::Settle(const ports::ReceivedMessage& m,
+                                                     StatusOr<ports::ClaimResult> claim,
+                                                     ProcessOutcome* lost) {
   if (!claim.ok()) {
     log::Warn("claim failed", {log::F("key", m.key), log::F("error", claim.status().ToString())});
     *lost = ProcessOutcome::kStoreError;

@@ -50,6 +50,10 @@ class ClaimSteps {
 
   // The claim when won; otherwise the message has been dealt with and `lost` says how.
   std::optional<ports::ClaimResult> Claim(const ports::ReceivedMessage& m, ProcessOutcome* lost);
+  // Claim for a batch in one store call; `lost` (sized like `batch`) says how each lost one
+  // was dealt with.
+  std::vector<std::optional<ports::ClaimResult>> ClaimMany(
+      const std::vector<ports::ReceivedMessage>& batch, std::vector<ProcessOutcome>* lost);
   ProcessOutcome Retry(const ports::ReceivedMessage& m, const ports::Fenced& claim,
                        int64_t attempt, const std::string& error);
   ProcessOutcome DeadLetter(const ports::ReceivedMessage& m, const ports::Fenced& claim,
@@ -68,6 +72,10 @@ class ClaimSteps {
   ports::WorkStore& store() { return store_; }
 
  private:
+  ports::ClaimRequest RequestFor(const ports::ReceivedMessage& m) const;
+  std::optional<ports::ClaimResult> Settle(const ports::ReceivedMessage& m,
+                                           StatusOr<ports::ClaimResult> claim,
+                                           ProcessOutcome* lost);
   ports::Queue& queue_;
   ports::WorkStore& store_;
   const Clock& clock_;

@@ -58,20 +58,70 @@ bool Processor::IsStale(const std::string& payload) const {
 }
 
 ProcessOutcome Processor::ProcessOne(const ports::ReceivedMessage& m) {
-  ProcessOutcome lost;
-  std::optional<ports::ClaimResult> claim = steps_.Claim(m, &lost);
-  if (!claim) return counters_.Count(lost);
-  const ports::Fenced fenced = steps_.FencedFor(m, *claim);
-  const domain::ItemKind kind = KindOfKey(m.key);
-  ports::HandlerItem item{m.key, kind, claim->attempts,
-                          kind == domain::ItemKind::kMessage && IsStale(m.body), m.body};
-  item.received_at = m.sent_at;
-  if (item.kind == domain::ItemKind::kStatus) MergeStatus(m.body);
-  StatusOr<ports::HandlerResult> result = [&] {
-    HeartbeatScope alive(heartbeats_, fenced, m.receipt);
-    return handler_.Handle(item);
-  }();
-  return counters_.Count(Finish(m, fenced, item, result));
+  return ProcessAll({m}).front();
+}
+
+void Processor::ProcessBatch(const std::vector<ports::ReceivedMessage>& batch) { ProcessAll(batch); }
+
+std::vector<ProcessOutcome> Processor::ProcessAll(const std::vector<ports::ReceivedMessage>& batch) {
+  std::vector<ProcessOutcome> outcomes(batch.size(), ProcessOutcome::kStoreError);
+  std::vector<std::optional<ports::ClaimResult>> claims = steps_.ClaimMany(batch, &outcomes);
+
+  // Every claim won is kept alive until its completion is written.
+  std::vector<uint64_t> heartbeat_tokens;
+  struct Done {
+    size_t index;
+    ports::HandlerItem item;
+  };
+  std::vector<Done> done;
+  std::vector<ports::Completion> completions;
+  for (size_t i = 0; i < batch.size(); ++i) {
+    if (claims[i]) heartbeat_tokens.push_back(heartbeats_.Track(steps_.FencedFor(batch[i], *claims[i]), batch[i].receipt));
+  }
+  for (size_t i = 0; i < batch.size(); ++i) {
+    if (!claims[i]) continue;
+    const ports::ReceivedMessage& m = batch[i];
+    const ports::Fenced fenced = steps_.FencedFor(m, *claims[i]);
+    const domain::ItemKind kind = KindOfKey(m.key);
+    ports::HandlerItem item{m.key, kind, claims[i]->attempts,
+                            kind == domain::ItemKind::kMessage && IsStale(m.body), m.body};
+    item.received_at = m.sent_at;
+    if (item.kind == domain::ItemKind::kStatus) MergeStatus(m.body);
+    StatusOr<ports::HandlerResult> result = handler_.Handle(item);
+    if (!result.ok()) {
+      outcomes[i] = Failed(m, fenced, item, result.status());
+      continue;
+    }
+    completions.push_back(CompletionFor(m, fenced, item, *result));
+    done.push_back({i, std::move(item)});
+  }
+
+  // One write for the completions, one for the deletes.
+  std::vector<Status> completed = steps_.store().CompleteMany(completions);
+  std::vector<std::string> receipts;
+  for (size_t d = 0; d < done.size(); ++d) {
+    const ports::ReceivedMessage& m = batch[done[d].index];
+    const ports::HandlerItem& item = done[d].item;
+    if (completed[d].code() == StatusCode::kFailedPrecondition) {
+      outcomes[done[d].index] = ProcessOutcome::kFenced;
+      continue;
+    }
+    if (!completed[d].ok()) {
+      log::Warn("complete failed", {log::F("key", m.key), log::F("error", completed[d].ToString())});
+      outcomes[done[d].index] = ProcessOutcome::kStoreError;
+      continue;
+    }
+    receipts.push_back(m.receipt);
+    const int64_t fence = completions[d].claim.fence;
+    if (item.kind == domain::ItemKind::kStatus) steps_.Emit("status", m, item.attempt, fence);
+    steps_.Emit(item.stale ? "stale" : "processed", m, item.attempt, fence);
+    outcomes[done[d].index] = item.stale ? ProcessOutcome::kStale : ProcessOutcome::kCompleted;
+  }
+  // NotFound for a delete: the message was received again; the next claim says already done.
+  if (!receipts.empty()) (void)steps_.queue().DeleteMany(options_.queue, receipts);
+  for (uint64_t token : heartbeat_tokens) heartbeats_.Untrack(token);
+  for (ProcessOutcome o : outcomes) counters_.Count(o);
+  return outcomes;
 }
 
 void Processor::MergeStatus(const std::string& payload) {
@@ -81,30 +131,22 @@ void Processor::MergeStatus(const std::string& payload) {
   if (!merged.ok()) log::Warn("status merge failed", {log::F("error", merged.ToString())});
 }
 
-ProcessOutcome Processor::Finish(const ports::ReceivedMessage& m, const ports::Fenced& claim,
-                                 const ports::HandlerItem& item,
-                                 const StatusOr<ports::HandlerResult>& result) {
-  if (result.ok()) {
-    std::vector<domain::WorkItem> outputs;
-    if (!item.stale) outputs = ReplyItems(m.key, m.body, *result);
-    std::string summary = !result->result.empty()
-                              ? result->result
-                              : "{\"replies\":" + std::to_string(result->replies.size()) +
-                                    ",\"mark_read\":" + (result->mark_read ? "true" : "false") +
-                                    ",\"stale\":" + (item.stale ? "true" : "false") + "}";
-    Status done = steps_.store().Complete(claim, summary, outputs);
-    if (done.code() == StatusCode::kFailedPrecondition) return ProcessOutcome::kFenced;
-    if (!done.ok()) {
-      log::Warn("complete failed", {log::F("key", m.key), log::F("error", done.ToString())});
-      return ProcessOutcome::kStoreError;
-    }
-    // NotFound: the next claim says already done.
-    (void)steps_.queue().Delete(options_.queue, m.receipt);
-    if (item.kind == domain::ItemKind::kStatus) steps_.Emit("status", m, item.attempt, claim.fence);
-    steps_.Emit(item.stale ? "stale" : "processed", m, item.attempt, claim.fence);
-    return item.stale ? ProcessOutcome::kStale : ProcessOutcome::kCompleted;
-  }
-  const Status& error = result.status();
+ports::Completion Processor::CompletionFor(const ports::ReceivedMessage& m,
+                                           const ports::Fenced& claim,
+                                           const ports::HandlerItem& item,
+                                           const ports::HandlerResult& result) const {
+  std::vector<domain::WorkItem> outputs;
+  if (!item.stale) outputs = ReplyItems(m.key, m.body, result);
+  std::string summary = !result.result.empty()
+                            ? result.result
+                            : "{\"replies\":" + std::to_string(result.replies.size()) +
+                                  ",\"mark_read\":" + (result.mark_read ? "true" : "false") +
+                                  ",\"stale\":" + (item.stale ? "true" : "false") + "}";
+  return ports::Completion{claim, std::move(summary), std::move(outputs)};
+}
+
+ProcessOutcome Processor::Failed(const ports::ReceivedMessage& m, const ports::Fenced& claim,
+                                 const ports::HandlerItem& item, const Status& error) {
   if (!ports::IsRetriable(error)) {
     return steps_.DeadLetter(m, claim, item.attempt, "handler_rejected", error.ToString());
   }

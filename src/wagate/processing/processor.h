@@ -1,8 +1,9 @@
 // Processor: turns inbound queue messages into handled, completed work items (SPEC §2.3, §2.6,
 // §4 Processor).
 //
-// For each message received from `incoming` (batches of up to 10, long-polled):
-//   claim → handler → Complete with the replies → delete the message.
+// For each batch received from `incoming` (up to 10, long-polled): claim them all in one write →
+// run the handler for each → complete them all, with their replies, in one write → delete their
+// messages in one write.
 // The claim's other answers: a completed item's message is deleted (already_done); a duplicate
 // queue entry is deleted (duplicate_entry); the owner's own message whose visibility lapsed is
 // hidden until the lease ends, plus 1 s (busy).
@@ -68,11 +69,17 @@ class Processor final : public QueueConsumer {
   ~Processor() override;
 
   ProcessOutcome ProcessOne(const ports::ReceivedMessage& message) override;
+  // The whole batch at once: one claim write, the handlers, one completion write, one delete.
+  void ProcessBatch(const std::vector<ports::ReceivedMessage>& batch) override;
 
  private:
-  ProcessOutcome Finish(const ports::ReceivedMessage& message, const ports::Fenced& claim,
-                        const ports::HandlerItem& item,
-                        const StatusOr<ports::HandlerResult>& result);
+  std::vector<ProcessOutcome> ProcessAll(const std::vector<ports::ReceivedMessage>& batch);
+  ports::Completion CompletionFor(const ports::ReceivedMessage& m, const ports::Fenced& claim,
+                                  const ports::HandlerItem& item,
+                                  const ports::HandlerResult& result) const;
+  // A handler failure: retried with backoff, or dead-lettered.
+  ProcessOutcome Failed(const ports::ReceivedMessage& m, const ports::Fenced& claim,
+                        const ports::HandlerItem& item, const Status& error);
   bool IsStale(const std::string& payload) const;
   // Status items: the status merger (invariant 8) applies an echoed `out:` key to its record.
   void MergeStatus(const std::string& payload);

@@ -85,11 +85,25 @@ TEST_F(ProcessorTest, ACopyOfACompletedItemsMessageIsDeletedAsAlreadyDone) {
   FakeHandler handler;
   auto p = Make(handler);
   AdmitText("wamid.D1");
+  ASSERT_EQ(*p->RunOnce(Millis(0)), 1);
   ASSERT_TRUE(backend_.queue().Send(domain::QueueName::kIncoming, {{"msg:wamid.D1", "{}", Millis(0)}}).ok());
-  ASSERT_EQ(*p->RunOnce(Millis(0)), 2);
+  ASSERT_EQ(*p->RunOnce(Millis(0)), 1);
   EXPECT_EQ(handler.seen.size(), 1u) << "the handler ran once";
   EXPECT_EQ(p->counters().processed.load(), 1u);
   EXPECT_EQ(p->counters().already_done.load(), 1u);
+  ports::QueueStats incoming = Stats(domain::QueueName::kIncoming);
+  EXPECT_EQ(incoming.visible + incoming.in_flight, 0);
+}
+
+TEST_F(ProcessorTest, TwoEntriesOfOneItemInOneBatchRunTheHandlerOnce) {
+  FakeHandler handler;
+  auto p = Make(handler);
+  AdmitText("wamid.D3");
+  ASSERT_TRUE(backend_.queue().Send(domain::QueueName::kIncoming, {{"msg:wamid.D3", "{}", Millis(0)}}).ok());
+  ASSERT_EQ(*p->RunOnce(Millis(0)), 2);
+  EXPECT_EQ(handler.seen.size(), 1u);
+  EXPECT_EQ(p->counters().processed.load(), 1u);
+  EXPECT_EQ(p->counters().duplicate_entry.load(), 1u);
   ports::QueueStats incoming = Stats(domain::QueueName::kIncoming);
   EXPECT_EQ(incoming.visible + incoming.in_flight, 0);
 }
@@ -201,15 +215,17 @@ TEST_F(ProcessorTest, StaleMessagesReachTheHandlerButSendNothing) {
   EXPECT_EQ(p->counters().stale.load(), 1u);
 }
 
-TEST_F(ProcessorTest, MessagesWaitingBehindASlowItemKeepTheirVisibility) {
-  // The first item takes two thirds of the lease; while the second runs, time passes its
-  // original visibility: it must not have become visible to other workers.
+TEST_F(ProcessorTest, ClaimsWaitingBehindASlowItemAreKeptAliveByHeartbeats) {
+  // The first item takes two thirds of the lease, with a heartbeat in between (the heartbeat
+  // thread beats every lease/3); while the second runs, time passes its original visibility and
+  // lease: neither may have lapsed.
   class SlowHandler final : public ports::Handler {
    public:
     SlowHandler(FakeClock& clock, SqliteTestBackend& backend) : clock_(clock), backend_(backend) {}
     StatusOr<ports::HandlerResult> Handle(const ports::HandlerItem& item) override {
       if (item.key == "msg:wamid.V1") {
         clock_.Advance(Millis(20'000));
+        beats = processor->heartbeats().BeatOnce();
       } else {
         clock_.Advance(Millis(15'000));
         visible_during_second = backend_.queues().Stats(domain::QueueName::kIncoming)->visible;
@@ -217,6 +233,8 @@ TEST_F(ProcessorTest, MessagesWaitingBehindASlowItemKeepTheirVisibility) {
       return ports::HandlerResult{};
     }
     int64_t visible_during_second = -1;
+    int beats = 0;
+    Processor* processor = nullptr;
 
    private:
     FakeClock& clock_;
@@ -225,11 +243,14 @@ TEST_F(ProcessorTest, MessagesWaitingBehindASlowItemKeepTheirVisibility) {
   ProcessorOptions options;
   options.lease = Millis(30'000);
   auto p = Make(handler, options);
+  handler.processor = p.get();
   AdmitText("wamid.V1");
   AdmitText("wamid.V2");
   ASSERT_EQ(*p->RunOnce(Millis(0)), 2);
+  EXPECT_EQ(handler.beats, 2) << "both claims of the batch are kept alive";
   EXPECT_EQ(handler.visible_during_second, 0);
   EXPECT_EQ(p->counters().processed.load(), 2u);
+  EXPECT_EQ(p->counters().fenced.load(), 0u);
 }
 
 TEST_F(ProcessorTest, WorkerThreadsProcessEveryItemExactlyOnce) {

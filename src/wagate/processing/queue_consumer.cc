@@ -17,8 +17,20 @@ StatusOr<int> QueueConsumer::RunOnce(Millis wait) {
   StatusOr<std::vector<ports::ReceivedMessage>> batch =
       queue_.Receive(options_.queue, options_.batch, options_.lease, wait);
   if (!batch.ok()) return batch.status();
+  if (pool_.stopping()) {
+    // Shutting down: hand the batch back unclaimed.
+    for (const ports::ReceivedMessage& m : *batch) {
+      (void)queue_.ChangeVisibility(options_.queue, m.receipt, Millis(0));
+    }
+  } else if (!batch->empty()) {
+    ProcessBatch(*batch);
+  }
+  return static_cast<int>(batch->size());
+}
+
+void QueueConsumer::ProcessBatch(const std::vector<ports::ReceivedMessage>& batch) {
   const auto received_at = clock_.Steady();
-  for (const ports::ReceivedMessage& m : *batch) {
+  for (const ports::ReceivedMessage& m : batch) {
     if (pool_.stopping()) {
       // Shutting down: hand the rest of the batch back unclaimed.
       (void)queue_.ChangeVisibility(options_.queue, m.receipt, Millis(0));
@@ -32,7 +44,6 @@ StatusOr<int> QueueConsumer::RunOnce(Millis wait) {
     }
     ProcessOne(m);
   }
-  return static_cast<int>(batch->size());
 }
 
 void QueueConsumer::Start() {

@@ -39,6 +39,9 @@ class QueueConsumer {
   virtual ~QueueConsumer() = default;
 
   virtual ProcessOutcome ProcessOne(const ports::ReceivedMessage& message) = 0;
+  // A received batch; the default hands the messages to ProcessOne one by one, refreshing the
+  // visibility of those still waiting when half the lease has passed.
+  virtual void ProcessBatch(const std::vector<ports::ReceivedMessage>& batch);
   // Receives once (waiting up to `wait`) and processes the batch; returns how many it received.
   StatusOr<int> RunOnce(Millis wait);
   void Start();

@@ -14,13 +14,17 @@ std::string Name(domain::QueueName q) { return std::string(domain::QueueNameText
 std::string DeadLetterName(domain::QueueName q) { return Name(q) + "-dlq"; }
 
 // Messages visible again after their last allowed receive go to the dead-letter queue instead
-// of being delivered (SQS's redrive policy; the backstop when a worker died holding one).
+// of being delivered (SQS's redrive policy; the backstop when a worker died holding one). Only
+// the next `?4` messages a receive would hand out are looked at, so the cost does not grow with
+// the backlog; the receive repeats this until none of its candidates is over-received.
 constexpr std::string_view kDeadLetterOverReceived = R"sql(
 UPDATE queue_messages
 SET queue = ?1 || '-dlq', source_queue = ?1, reason = 'max_receive_count',
     last_error = coalesce(last_error, 'received ' || receive_count || ' times without being deleted'),
     history = coalesce(history, '[]'), dead_at = ?2, visible_at = ?2, receipt = NULL
-WHERE queue = ?1 AND visible_at <= ?2 AND receive_count >= ?3
+WHERE id IN (SELECT id FROM queue_messages WHERE queue = ?1 AND visible_at <= ?2
+             ORDER BY visible_at, id LIMIT ?4)
+  AND receive_count >= ?3
 RETURNING key, last_error
 )sql";
 
@@ -102,18 +106,25 @@ StatusOr<std::vector<ports::ReceivedMessage>> SqliteQueue::TryReceive(domain::Qu
   std::vector<ports::ReceivedMessage> out;
   std::string name = Name(queue);
   Status s = db_->InTransaction([&]() WAGATE_REQUIRES(mu_) -> Status {
-    StatusOr<Statement> dead = db_->Prepare(kDeadLetterOverReceived);
-    if (!dead.ok()) return dead.status();
-    dead->Bind(1, std::string_view(name))
-        .Bind(2, now_ms)
-        .Bind(3, static_cast<int64_t>(options_.max_receive_count));
+    const int64_t batch = std::clamp(max, 1, 10);
     std::vector<std::pair<std::string, std::string>> dead_keys;  // key, last_error
-    for (;;) {
-      StatusOr<bool> row = dead->Step();
-      if (!row.ok()) return row.status();
-      if (!*row) break;
-      if (!dead->ColumnIsNull(0)) dead_keys.emplace_back(dead->ColumnText(0), dead->ColumnText(1));
+    for (size_t moved = 1; moved > 0;) {
+      StatusOr<Statement> dead = db_->Prepare(kDeadLetterOverReceived);
+      if (!dead.ok()) return dead.status();
+      dead->Bind(1, std::string_view(name))
+          .Bind(2, now_ms)
+          .Bind(3, static_cast<int64_t>(options_.max_receive_count))
+          .Bind(4, batch);
+      const size_t before = dead_keys.size();
+      for (;;) {
+        StatusOr<bool> row = dead->Step();
+        if (!row.ok()) return row.status();
+        if (!*row) break;
+        dead_keys.emplace_back(dead->ColumnIsNull(0) ? "" : dead->ColumnText(0), dead->ColumnText(1));
+      }
+      moved = dead_keys.size() - before;
     }
+    std::erase_if(dead_keys, [](const auto& k) { return k.first.empty(); });
     if (!dead_keys.empty()) {
       StatusOr<Statement> mark = db_->Prepare(MarkDeadSql());
       if (!mark.ok()) return mark.status();
@@ -131,7 +142,7 @@ StatusOr<std::vector<ports::ReceivedMessage>> SqliteQueue::TryReceive(domain::Qu
     if (!receive.ok()) return receive.status();
     receive->Bind(1, std::string_view(name))
         .Bind(2, now_ms)
-        .Bind(3, static_cast<int64_t>(std::clamp(max, 1, 10)))
+        .Bind(3, batch)
         .Bind(4, static_cast<int64_t>(visibility.count()));
     for (;;) {
       StatusOr<bool> row = receive->Step();
@@ -189,16 +200,29 @@ Status SqliteQueue::ChangeVisibility(domain::QueueName queue, const std::string&
 }
 
 Status SqliteQueue::Delete(domain::QueueName queue, const std::string& receipt) {
+  return DeleteMany(queue, {receipt}).front();
+}
+
+std::vector<Status> SqliteQueue::DeleteMany(domain::QueueName queue,
+                                            const std::vector<std::string>& receipts) {
   MutexLock lock(mu_);
   std::string name = Name(queue);
-  return db_->InTransaction([&]() WAGATE_REQUIRES(mu_) -> Status {
-    StatusOr<Statement> stmt = db_->Prepare(
-        "DELETE FROM queue_messages WHERE id = ?3 AND queue = ?1 AND receipt = ?2");
-    if (!stmt.ok()) return stmt.status();
-    WAGATE_RETURN_IF_ERROR(
-        stmt->Bind(1, std::string_view(name)).Bind(2, receipt).Bind(3, ReceiptId(receipt)).Run());
-    return db_->Changes() == 1 ? Status::Ok() : NotFoundError("receipt is no longer current");
+  std::vector<Status> results(receipts.size());
+  Status s = db_->InTransaction([&]() WAGATE_REQUIRES(mu_) -> Status {
+    for (size_t i = 0; i < receipts.size(); ++i) {
+      StatusOr<Statement> stmt = db_->Prepare(
+          "DELETE FROM queue_messages WHERE id = ?3 AND queue = ?1 AND receipt = ?2");
+      if (!stmt.ok()) return stmt.status();
+      WAGATE_RETURN_IF_ERROR(stmt->Bind(1, std::string_view(name))
+                                 .Bind(2, receipts[i])
+                                 .Bind(3, ReceiptId(receipts[i]))
+                                 .Run());
+      results[i] = db_->Changes() == 1 ? Status::Ok() : NotFoundError("receipt is no longer current");
+    }
+    return Status::Ok();
   });
+  if (!s.ok()) std::fill(results.begin(), results.end(), s);
+  return results;
 }
 
 Status SqliteQueue::MoveToDeadLetter(domain::QueueName queue, const std::string& receipt,

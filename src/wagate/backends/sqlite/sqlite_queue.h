@@ -55,6 +55,8 @@ class SqliteQueue final : public ports::Queue,
   Status ChangeVisibility(domain::QueueName queue, const std::string& receipt,
                           Millis visibility) override;
   Status Delete(domain::QueueName queue, const std::string& receipt) override;
+  std::vector<Status> DeleteMany(domain::QueueName queue,
+                                 const std::vector<std::string>& receipts) override;
   Status MoveToDeadLetter(domain::QueueName queue, const std::string& receipt,
                           const ports::DeadLetterReason& why) override;
 

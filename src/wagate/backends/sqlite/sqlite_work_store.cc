@@ -132,7 +132,33 @@ StatusOr<ports::ClaimResult> SqliteWorkStore::Claim(const ports::ClaimRequest& r
   MutexLock lock(mu_);
   const int64_t now_ms = ToUnixMillis(clock_.Now());
   ports::ClaimResult result;
+  Status s = db_->InTransaction([&]() WAGATE_REQUIRES(mu_) { return ClaimLocked(r, now_ms, result); });
+  if (!s.ok()) return s;
+  return result;
+}
+
+std::vector<StatusOr<ports::ClaimResult>> SqliteWorkStore::ClaimMany(
+    const std::vector<ports::ClaimRequest>& requests) {
+  MutexLock lock(mu_);
+  const int64_t now_ms = ToUnixMillis(clock_.Now());
+  std::vector<ports::ClaimResult> results(requests.size());
   Status s = db_->InTransaction([&]() WAGATE_REQUIRES(mu_) -> Status {
+    for (size_t i = 0; i < requests.size(); ++i) {
+      WAGATE_RETURN_IF_ERROR(ClaimLocked(requests[i], now_ms, results[i]));
+    }
+    return Status::Ok();
+  });
+  std::vector<StatusOr<ports::ClaimResult>> out;
+  for (ports::ClaimResult& r : results) {
+    if (s.ok()) out.emplace_back(std::move(r));
+    else out.emplace_back(s);
+  }
+  return out;
+}
+
+Status SqliteWorkStore::ClaimLocked(const ports::ClaimRequest& r, int64_t now_ms,
+                                    ports::ClaimResult& result) {
+  {
     bool was_uncertain = false;
     if (r.kind == domain::ItemKind::kOutgoing) {
       WAGATE_RETURN_IF_ERROR(SettleLapsedSending(r.key, now_ms));
@@ -182,9 +208,7 @@ StatusOr<ports::ClaimResult> SqliteWorkStore::Claim(const ports::ClaimRequest& r
       result.outcome = ports::ClaimOutcome::kAlreadyDone;
     }
     return Status::Ok();
-  });
-  if (!s.ok()) return s;
-  return result;
+  }
 }
 
 Status SqliteWorkStore::FencedUpdate(const ports::Fenced& claim, const FencedChange& change) {
@@ -234,35 +258,59 @@ Status SqliteWorkStore::Heartbeat(const ports::Fenced& claim, Millis lease) {
 
 Status SqliteWorkStore::Complete(const ports::Fenced& claim, const std::string& result,
                                  const std::vector<domain::WorkItem>& outputs) {
+  return CompleteMany({ports::Completion{claim, result, outputs}}).front();
+}
+
+std::vector<Status> SqliteWorkStore::CompleteMany(const std::vector<ports::Completion>& completions) {
   MutexLock lock(mu_);
   const int64_t now_ms = ToUnixMillis(clock_.Now());
-  const int64_t expires_ms = now_ms + options_.dedup_ttl.count();
-  Status done = db_->InTransaction([&]() WAGATE_REQUIRES(mu_) -> Status {
-    WAGATE_RETURN_IF_ERROR(FencedUpdate(
-        claim, {.set = "state = 'COMPLETED', lease_until = NULL, result = nullif(?7, ''), "
-                       "outputs_enqueued = 1",
-                .outcome = "completed",
-                .expires_ms = expires_ms,
-                .extra = result}));
-    if (outputs.empty()) return Status::Ok();
-    boost::json::array keys;
-    StatusOr<QueuedItemStatements> statements = QueuedItemStatements::Prepare(*db_);
-    if (!statements.ok()) return statements.status();
-    MessageIdSequence ids;
-    WAGATE_RETURN_IF_ERROR(ids.Load(*db_));
-    for (const domain::WorkItem& out : outputs) {
-      StatusOr<bool> created = CreateQueuedItem(*db_, *statements, ids, out, now_ms, expires_ms);
-      if (!created.ok()) return created.status();
-      keys.push_back(boost::json::string(out.key));
+  std::vector<Status> results(completions.size());
+  bool enqueued = false;
+  // A fenced completion writes nothing (its conditional update comes first), so it does not
+  // spoil the others; any other failure rolls the whole batch back.
+  Status s = db_->InTransaction([&]() WAGATE_REQUIRES(mu_) -> Status {
+    for (size_t i = 0; i < completions.size(); ++i) {
+      results[i] = CompleteLocked(completions[i], now_ms);
+      if (results[i].code() == StatusCode::kFailedPrecondition) continue;
+      WAGATE_RETURN_IF_ERROR(results[i]);
+      enqueued = enqueued || !completions[i].outputs.empty();
     }
-    WAGATE_RETURN_IF_ERROR(ids.Store(*db_));
-    StatusOr<Statement> set_outputs = db_->Prepare("UPDATE records SET outputs = ?2 WHERE key = ?1");
-    if (!set_outputs.ok()) return set_outputs.status();
-    std::string keys_json = boost::json::serialize(keys);
-    return set_outputs->Bind(1, claim.key).Bind(2, std::string_view(keys_json)).Run();
+    return Status::Ok();
   });
-  if (done.ok() && !outputs.empty() && options_.signal) options_.signal->Notify(domain::QueueName::kOutgoing);
-  return done;
+  if (!s.ok()) {
+    for (Status& r : results) r = s;
+    return results;
+  }
+  if (enqueued && options_.signal) options_.signal->Notify(domain::QueueName::kOutgoing);
+  return results;
+}
+
+Status SqliteWorkStore::CompleteLocked(const ports::Completion& c, int64_t now_ms) {
+  const ports::Fenced& claim = c.claim;
+  const std::vector<domain::WorkItem>& outputs = c.outputs;
+  const int64_t expires_ms = now_ms + options_.dedup_ttl.count();
+  WAGATE_RETURN_IF_ERROR(FencedUpdate(
+      claim, {.set = "state = 'COMPLETED', lease_until = NULL, result = nullif(?7, ''), "
+                     "outputs_enqueued = 1",
+              .outcome = "completed",
+              .expires_ms = expires_ms,
+              .extra = c.result}));
+  if (outputs.empty()) return Status::Ok();
+  boost::json::array keys;
+  StatusOr<QueuedItemStatements> statements = QueuedItemStatements::Prepare(*db_);
+  if (!statements.ok()) return statements.status();
+  MessageIdSequence ids;
+  WAGATE_RETURN_IF_ERROR(ids.Load(*db_));
+  for (const domain::WorkItem& out : outputs) {
+    StatusOr<bool> created = CreateQueuedItem(*db_, *statements, ids, out, now_ms, expires_ms);
+    if (!created.ok()) return created.status();
+    keys.push_back(boost::json::string(out.key));
+  }
+  WAGATE_RETURN_IF_ERROR(ids.Store(*db_));
+  StatusOr<Statement> set_outputs = db_->Prepare("UPDATE records SET outputs = ?2 WHERE key = ?1");
+  if (!set_outputs.ok()) return set_outputs.status();
+  std::string keys_json = boost::json::serialize(keys);
+  return set_outputs->Bind(1, claim.key).Bind(2, std::string_view(keys_json)).Run();
 }
 
 Status SqliteWorkStore::Release(const ports::Fenced& claim, const std::string& error) {

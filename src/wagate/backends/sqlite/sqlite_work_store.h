@@ -35,6 +35,10 @@ class SqliteWorkStore final : public ports::WorkStore {
   StatusOr<domain::Record> Inspect(std::string_view key) override;
   Status Ping() override;
   StatusOr<ports::ClaimResult> Claim(const ports::ClaimRequest& request) override;
+  // One transaction for the whole batch.
+  std::vector<StatusOr<ports::ClaimResult>> ClaimMany(
+      const std::vector<ports::ClaimRequest>& requests) override;
+  std::vector<Status> CompleteMany(const std::vector<ports::Completion>& completions) override;
   Status Heartbeat(const ports::Fenced& claim, Millis lease) override;
   Status Complete(const ports::Fenced& claim, const std::string& result,
                   const std::vector<domain::WorkItem>& outputs) override;
@@ -67,6 +71,10 @@ class SqliteWorkStore final : public ports::WorkStore {
   // status arrived), inside the claim's transaction.
   Status SettleLapsedSending(const std::string& key, int64_t now_ms) WAGATE_REQUIRES(mu_);
   int64_t ExpiresAt(int64_t now_ms) const { return now_ms + options_.dedup_ttl.count(); }
+  // The bodies of Claim and Complete, inside the caller's transaction.
+  Status ClaimLocked(const ports::ClaimRequest& r, int64_t now_ms, ports::ClaimResult& result)
+      WAGATE_REQUIRES(mu_);
+  Status CompleteLocked(const ports::Completion& completion, int64_t now_ms) WAGATE_REQUIRES(mu_);
 
   Mutex mu_;
   std::unique_ptr<Database> db_ WAGATE_PT_GUARDED_BY(mu_);
