@@ -59,19 +59,13 @@ namespace {
 Status OpenHalf(Half& half, const config::Config& config, const std::string& db_path,
                 const Clock& clock, const std::shared_ptr<sqlite::QueueSignal>& signal,
                 bool durable) {
-  StatusOr<std::unique_ptr<sqlite::Database>> queue_db = sqlite::Database::Open(db_path);
-  if (!queue_db.ok()) return queue_db.status();
-  StatusOr<std::unique_ptr<sqlite::Database>> store_db = sqlite::Database::Open(db_path);
-  if (!store_db.ok()) return store_db.status();
-  if (!durable) {
-    WAGATE_RETURN_IF_ERROR((*queue_db)->RelaxDurability());
-    WAGATE_RETURN_IF_ERROR((*store_db)->RelaxDurability());
-  }
-  half.queue = std::make_unique<sqlite::SqliteQueue>(std::move(*queue_db), QueueOptions(config, signal), clock);
-  StatusOr<std::unique_ptr<sqlite::SqliteWorkStore>> store =
-      sqlite::SqliteWorkStore::Create(std::move(*store_db), StoreOptions(config, signal), clock);
-  if (!store.ok()) return store.status();
-  half.store = std::move(*store);
+  // The half's queue and work store share one connection (see sqlite/connection.h).
+  StatusOr<std::unique_ptr<sqlite::Database>> db = sqlite::Database::Open(db_path);
+  if (!db.ok()) return db.status();
+  if (!durable) WAGATE_RETURN_IF_ERROR((*db)->RelaxDurability());
+  auto connection = std::make_shared<sqlite::Connection>(std::move(*db));
+  half.queue = std::make_unique<sqlite::SqliteQueue>(connection, QueueOptions(config, signal), clock);
+  half.store = sqlite::SqliteWorkStore::Create(connection, StoreOptions(config, signal), clock);
   return Status::Ok();
 }
 

@@ -61,7 +61,12 @@ int64_t ReceiptId(const std::string& receipt) {
 }  // namespace
 
 SqliteQueue::SqliteQueue(std::unique_ptr<Database> db, Options options, const Clock& clock)
-    : db_(std::move(db)),
+    : SqliteQueue(std::make_shared<Connection>(std::move(db)), std::move(options), clock) {}
+
+SqliteQueue::SqliteQueue(std::shared_ptr<Connection> connection, Options options, const Clock& clock)
+    : connection_(std::move(connection)),
+      mu_(connection_->mu),
+      db_(connection_->db.get()),
       options_(std::move(options)),
       clock_(clock),
       signal_(options_.signal ? options_.signal : std::make_shared<QueueSignal>()) {}

@@ -19,6 +19,7 @@
 #include <functional>
 #include <memory>
 
+#include "wagate/backends/sqlite/connection.h"
 #include "wagate/backends/sqlite/database.h"
 #include "wagate/backends/sqlite/queue_signal.h"
 #include "wagate/base/clock.h"
@@ -47,6 +48,8 @@ class SqliteQueue final : public ports::Queue,
   };
 
   SqliteQueue(std::unique_ptr<Database> db, Options options, const Clock& clock);
+  // On a connection shared with other stores and queues (see connection.h).
+  SqliteQueue(std::shared_ptr<Connection> connection, Options options, const Clock& clock);
 
   StatusOr<std::vector<std::string>> Send(domain::QueueName queue,
                                           std::vector<ports::OutgoingMessage> messages) override;
@@ -85,8 +88,9 @@ class SqliteQueue final : public ports::Queue,
   StatusOr<int64_t> PurgeBatch(const std::string& queue, int64_t last_id);
   void SleepFor(Millis d) const;
 
-  Mutex mu_;  // serialises use of the connection
-  std::unique_ptr<Database> db_ WAGATE_PT_GUARDED_BY(mu_);
+  std::shared_ptr<Connection> connection_;
+  Mutex& mu_;  // the connection's: serialises its use
+  Database* const db_ WAGATE_PT_GUARDED_BY(mu_);
   const Options options_;
   const Clock& clock_;
   const std::shared_ptr<QueueSignal> signal_;  // options_.signal, or one of our own

@@ -10,6 +10,7 @@
 
 #include <memory>
 
+#include "wagate/backends/sqlite/connection.h"
 #include "wagate/backends/sqlite/database.h"
 #include "wagate/backends/sqlite/queue_signal.h"
 #include "wagate/base/clock.h"
@@ -31,6 +32,11 @@ class SqliteWorkStore final : public ports::WorkStore {
 
   static StatusOr<std::unique_ptr<SqliteWorkStore>> Create(std::unique_ptr<Database> db,
                                                            Options options, const Clock& clock);
+  // On a connection shared with other stores and queues (see connection.h).
+  static std::unique_ptr<SqliteWorkStore> Create(std::shared_ptr<Connection> connection,
+                                                 Options options, const Clock& clock) {
+    return std::unique_ptr<SqliteWorkStore>(new SqliteWorkStore(std::move(connection), std::move(options), clock));
+  }
 
   StatusOr<domain::Record> Inspect(std::string_view key) override;
   Status Ping() override;
@@ -51,7 +57,17 @@ class SqliteWorkStore final : public ports::WorkStore {
 
  private:
   SqliteWorkStore(std::unique_ptr<Database> db, Options options, const Clock& clock)
-      : db_(std::move(db)), options_(std::move(options)), clock_(clock) {}
+      : connection_(std::make_shared<Connection>(std::move(db))),
+        mu_(connection_->mu),
+        db_(connection_->db.get()),
+        options_(std::move(options)),
+        clock_(clock) {}
+  SqliteWorkStore(std::shared_ptr<Connection> connection, Options options, const Clock& clock)
+      : connection_(std::move(connection)),
+        mu_(connection_->mu),
+        db_(connection_->db.get()),
+        options_(std::move(options)),
+        clock_(clock) {}
   // A fenced update of a record held in one of `from_states` (SQL list, e.g. "'PROCESSING'"). It
   // also stamps updated_at/expires_at and, when `outcome` is not empty, appends to the history.
   // `set` is the SQL after SET and may use ?1 key, ?2 fence, ?3 now, ?4 outcome, ?5 error,
@@ -76,8 +92,9 @@ class SqliteWorkStore final : public ports::WorkStore {
       WAGATE_REQUIRES(mu_);
   Status CompleteLocked(const ports::Completion& completion, int64_t now_ms) WAGATE_REQUIRES(mu_);
 
-  Mutex mu_;
-  std::unique_ptr<Database> db_ WAGATE_PT_GUARDED_BY(mu_);
+  std::shared_ptr<Connection> connection_;
+  Mutex& mu_;  // the connection's: serialises its use
+  Database* const db_ WAGATE_PT_GUARDED_BY(mu_);
   const Options options_;
   const Clock& clock_;
 };
