@@ -40,6 +40,27 @@ domain::Record Record(AdmitBackend& b, const std::string& key) {
   return r.ok() ? *r : domain::Record{};
 }
 
+void AdmitOutgoing(AdmitBackend& b, const std::string& key) {
+  ports::AdmitRequest r;
+  r.items.push_back({key, domain::ItemKind::kOutgoing, "{}"});
+  ASSERT_TRUE(AdmitAndWait(b.admitter(), std::move(r)).ok());
+}
+
+ClaimResult ClaimOutgoing(AdmitBackend& b, const std::string& key, const std::string& owner,
+                          const std::string& message_id) {
+  StatusOr<ClaimResult> r =
+      b.store().Claim(ClaimRequest{key, domain::ItemKind::kOutgoing, owner, message_id, kLease});
+  EXPECT_TRUE(r.ok()) << r.status().ToString();
+  return r.ok() ? *r : ClaimResult{};
+}
+
+std::string DeliveryOf(AdmitBackend& b, const std::string& key) {
+  std::string result = Record(b, key).result;
+  if (result.empty()) return "";
+  const boost::json::value* d = boost::json::parse(result).as_object().if_contains("delivery");
+  return d && d->is_string() ? std::string(d->as_string()) : "";
+}
+
 }  // namespace
 
 TEST_P(WorkStoreContractTest, AClaimOfAQueuedItemWinsTheLease) {
@@ -235,6 +256,113 @@ TEST_P(WorkStoreContractTest, AClaimAfterTheDedupWindowStartsAfresh) {
   domain::Record r = Record(*b, "msg:A");
   EXPECT_TRUE(r.history.empty());
   EXPECT_TRUE(r.last_error.empty());
+}
+
+TEST_P(WorkStoreContractTest, ASenderThatDiedAroundTheCallLeavesTheItemUncertainAndFenced) {
+  auto b = MakeBackend();
+  AdmitOutgoing(*b, "out:S:0");
+  std::string mid = MessageIdOf(*b, "out:S:0");
+  ClaimResult first = ClaimOutgoing(*b, "out:S:0", "s1", mid);
+  ASSERT_EQ(first.outcome, ClaimOutcome::kWon);
+  ASSERT_TRUE(b->store().MarkSending({"out:S:0", first.fence, "s1"}).ok());
+  EXPECT_EQ(Record(*b, "out:S:0").state, domain::RecordState::kSending);
+  EXPECT_EQ(ClaimOutgoing(*b, "out:S:0", "s2", mid).outcome, ClaimOutcome::kBusy) << "a live send";
+
+  clock_.Advance(kLease + Millis(1));
+  ClaimResult after = ClaimOutgoing(*b, "out:S:0", "s2", mid);
+  EXPECT_EQ(after.outcome, ClaimOutcome::kUncertain) << "never resent blindly";
+  EXPECT_EQ(Record(*b, "out:S:0").state, domain::RecordState::kSentUncertain);
+  EXPECT_EQ(b->store().MarkSent({"out:S:0", first.fence, "s1"}, "{}").code(),
+            StatusCode::kFailedPrecondition) << "the dead sender's late answer is fenced";
+
+  // With no status for the resend delay, a claim resends, and says so.
+  clock_.Advance(Millis(120'000));
+  ClaimResult resend = ClaimOutgoing(*b, "out:S:0", "s2", mid);
+  ASSERT_EQ(resend.outcome, ClaimOutcome::kWon);
+  EXPECT_TRUE(resend.resend);
+  EXPECT_GT(resend.fence, first.fence);
+}
+
+TEST_P(WorkStoreContractTest, AStatusSettlesAnUncertainItemSoItIsNeverResent) {
+  auto b = MakeBackend();
+  AdmitOutgoing(*b, "out:U:0");
+  std::string mid = MessageIdOf(*b, "out:U:0");
+  ClaimResult c = ClaimOutgoing(*b, "out:U:0", "s1", mid);
+  ASSERT_TRUE(b->store().MarkSending({"out:U:0", c.fence, "s1"}).ok());
+  ASSERT_TRUE(b->store().MarkUncertain({"out:U:0", c.fence, "s1"}, "timed out").ok());
+  EXPECT_EQ(Record(*b, "out:U:0").state, domain::RecordState::kSentUncertain);
+  ASSERT_TRUE(b->store().MergeStatus({"out:U:0", "sent", "wamid.M"}).ok());
+  domain::Record r = Record(*b, "out:U:0");
+  EXPECT_EQ(r.state, domain::RecordState::kSent);
+  EXPECT_NE(r.result.find("wamid.M"), std::string::npos) << r.result;
+  clock_.Advance(Millis(200'000));
+  EXPECT_EQ(ClaimOutgoing(*b, "out:U:0", "s2", mid).outcome, ClaimOutcome::kAlreadyDone);
+}
+
+TEST_P(WorkStoreContractTest, AStatusArrivingBeforeTheSendMeansNothingIsSent) {
+  auto b = MakeBackend();
+  AdmitOutgoing(*b, "out:E:0");
+  ClaimResult c = ClaimOutgoing(*b, "out:E:0", "s1", MessageIdOf(*b, "out:E:0"));
+  ASSERT_TRUE(b->store().MergeStatus({"out:E:0", "delivered", "wamid.E"}).ok());
+  EXPECT_EQ(b->store().MarkSending({"out:E:0", c.fence, "s1"}).code(), StatusCode::kAlreadyExists);
+  ASSERT_TRUE(b->store().MarkSent({"out:E:0", c.fence, "s1"}, "").ok());
+  EXPECT_EQ(Record(*b, "out:E:0").state, domain::RecordState::kSent);
+  EXPECT_EQ(DeliveryOf(*b, "out:E:0"), "delivered");
+}
+
+TEST_P(WorkStoreContractTest, StatusesMergeMonotonicallyAndFailedIsTerminal) {
+  auto b = MakeBackend();
+  AdmitOutgoing(*b, "out:M:0");
+  ClaimResult c = ClaimOutgoing(*b, "out:M:0", "s1", MessageIdOf(*b, "out:M:0"));
+  ASSERT_TRUE(b->store().MarkSending({"out:M:0", c.fence, "s1"}).ok());
+  ASSERT_TRUE(b->store().MarkSent({"out:M:0", c.fence, "s1"}, R"({"wamid":"wamid.M2"})").ok());
+  for (const char* status : {"read", "delivered", "sent", "unknown-future-status"}) {
+    ASSERT_TRUE(b->store().MergeStatus({"out:M:0", status, "wamid.M2"}).ok());
+  }
+  EXPECT_EQ(DeliveryOf(*b, "out:M:0"), "read") << "a late delivered never downgrades read";
+  ASSERT_TRUE(b->store().MergeStatus({"out:M:0", "played", "wamid.M2"}).ok());
+  EXPECT_EQ(DeliveryOf(*b, "out:M:0"), "played");
+  ASSERT_TRUE(b->store().MergeStatus({"out:M:0", "failed", "wamid.M2"}).ok());
+  ASSERT_TRUE(b->store().MergeStatus({"out:M:0", "read", "wamid.M2"}).ok());
+  EXPECT_EQ(DeliveryOf(*b, "out:M:0"), "failed");
+  EXPECT_EQ(b->store().MergeStatus({"out:unknown:0", "sent", "wamid.X"}).code(), StatusCode::kOk)
+      << "statuses for messages this gateway did not send are normal";
+}
+
+TEST_P(WorkStoreContractTest, AFailedSendIsClaimableAgainForTheRetry) {
+  auto b = MakeBackend();
+  AdmitOutgoing(*b, "out:F:0");
+  std::string mid = MessageIdOf(*b, "out:F:0");
+  ClaimResult c = ClaimOutgoing(*b, "out:F:0", "s1", mid);
+  ASSERT_TRUE(b->store().MarkSending({"out:F:0", c.fence, "s1"}).ok());
+  ASSERT_TRUE(b->store().Release({"out:F:0", c.fence, "s1"}, "Graph API answered 503").ok());
+  EXPECT_EQ(Record(*b, "out:F:0").state, domain::RecordState::kFailed);
+  ClaimResult retry = ClaimOutgoing(*b, "out:F:0", "s2", mid);
+  EXPECT_EQ(retry.outcome, ClaimOutcome::kWon);
+  EXPECT_FALSE(retry.resend);
+}
+
+TEST_P(WorkStoreContractTest, BatchClaimsAndCompletionsBehaveLikeSingleOnes) {
+  auto b = MakeBackend();
+  Admit(*b, "msg:B1");
+  Admit(*b, "msg:B2");
+  std::string m1 = MessageIdOf(*b, "msg:B1");
+  std::vector<StatusOr<ClaimResult>> claims = b->store().ClaimMany(
+      {ClaimRequest{"msg:B1", domain::ItemKind::kMessage, "w1", m1, kLease},
+       ClaimRequest{"msg:B1", domain::ItemKind::kMessage, "w1", "copy-1", kLease},
+       ClaimRequest{"msg:B2", domain::ItemKind::kMessage, "w1", MessageIdOf(*b, "msg:B2"), kLease}});
+  ASSERT_EQ(claims.size(), 3u);
+  EXPECT_EQ(claims[0]->outcome, ClaimOutcome::kWon);
+  EXPECT_EQ(claims[1]->outcome, ClaimOutcome::kDuplicateEntry) << "the second entry of one item";
+  EXPECT_EQ(claims[2]->outcome, ClaimOutcome::kWon);
+  std::vector<Status> done = b->store().CompleteMany(
+      {ports::Completion{{"msg:B1", claims[0]->fence, "w1"}, "", {}},
+       ports::Completion{{"msg:B2", claims[2]->fence + 7, "w1"}, "", {}}});
+  ASSERT_EQ(done.size(), 2u);
+  EXPECT_TRUE(done[0].ok());
+  EXPECT_EQ(done[1].code(), StatusCode::kFailedPrecondition) << "a stale fence fails alone";
+  EXPECT_EQ(Record(*b, "msg:B1").state, domain::RecordState::kCompleted);
+  EXPECT_EQ(Record(*b, "msg:B2").state, domain::RecordState::kProcessing);
 }
 
 TEST_P(WorkStoreContractTest, ConcurrentClaimsHaveExactlyOneWinner) {
