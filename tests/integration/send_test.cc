@@ -4,6 +4,7 @@
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <deque>
 #include <fstream>
 #include <map>
@@ -231,6 +232,40 @@ TEST_F(SendTest, StaleMessagesAreHandledButGetNoReply) {
   EXPECT_TRUE(stale.at("result").at("stale").as_bool());
   EXPECT_TRUE(stale.at("outputs").is_null()) << "no replies were created";
   EXPECT_TRUE(graph_.SendsFor("wamid.OLD").empty());
+}
+
+TEST_F(SendTest, AHandlerStillRunningAfterTheShutdownGraceIsReleasedAndFinishedAfterARestart) {
+  std::atomic<bool> slow{true};
+  auto business = FakeHttpServer::Create([&](const RecordedRequest&) -> FakeResponse {
+    FakeResponse answer{200, {{"Content-Type", "application/json"}}, "{}"};
+    if (slow.load()) answer.delay = Millis(4'000);
+    return answer;
+  }).value();
+  Env env = SendingEnv();
+  env["HANDLER"] = "http";
+  env["HANDLER_URL"] = business->url() + "/hook";
+  env["SHUTDOWN_GRACE_SECONDS"] = "1";
+  {
+    WagateProcess p(env);
+    ASSERT_TRUE(p.started()) << p.ReadLog();
+    ASSERT_EQ(Post(p, testing::TextBody("wamid.GRACE", NowSeconds())), 200);
+    for (int i = 0; i < 200 && business->RequestCount() == 0; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    ASSERT_EQ(business->RequestCount(), 1) << "the handler is running";
+    const auto stop_started = std::chrono::steady_clock::now();
+    EXPECT_EQ(p.Terminate(std::chrono::seconds(20)), 0) << p.ReadLog();
+    EXPECT_LT(std::chrono::steady_clock::now() - stop_started, std::chrono::seconds(15));
+    EXPECT_NE(p.ReadLog().find("shutdown grace ended"), std::string::npos);
+  }
+  // Released, not lost: the next start finishes it without any manual step.
+  json::value released = AwaitState(env, "msg:wamid.GRACE", "QUEUED");
+  ASSERT_EQ(released.at("state").as_string(), "QUEUED") << released;
+  slow.store(false);
+  WagateProcess again(env);
+  ASSERT_TRUE(again.started()) << again.ReadLog();
+  json::value done = AwaitState(env, "msg:wamid.GRACE", "COMPLETED");
+  EXPECT_EQ(done.at("state").as_string(), "COMPLETED") << done;
 }
 
 TEST_F(SendTest, TheHttpHandlerIsRetriedOnServerErrorsAndDeadLettersClientErrors) {
