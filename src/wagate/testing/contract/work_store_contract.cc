@@ -57,7 +57,8 @@ ClaimResult ClaimOutgoing(AdmitBackend& b, const std::string& key, const std::st
 std::string DeliveryOf(AdmitBackend& b, const std::string& key) {
   std::string result = Record(b, key).result;
   if (result.empty()) return "";
-  const boost::json::value* d = boost::json::parse(result).as_object().if_contains("delivery");
+  const boost::json::value parsed = boost::json::parse(result);
+  const boost::json::value* d = parsed.as_object().if_contains("delivery");
   return d && d->is_string() ? std::string(d->as_string()) : "";
 }
 
