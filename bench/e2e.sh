@@ -44,30 +44,12 @@ drain_timeout="${DRAIN_TIMEOUT:-300}"
 results="${RESULTS:-$root/bench/RESULTS.md}"
 secret="bench-secret"
 
-die() { echo "bench/e2e.sh: $*" >&2; exit 1; }
-[[ -x "$bin" ]] || die "no wagate binary at $bin (build it with the release preset, or set WAGATE_BIN)"
-for tool in jq curl sqlite3; do command -v "$tool" >/dev/null || die "$tool is required"; done
-bin="$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")"
+bench_name=e2e
+# shellcheck source=bench/lib.sh
+source "$root/bench/lib.sh"
+bench_init jq curl sqlite3
 [[ "$requests" == 0 ]] && duration_arg="$duration" || duration_arg=0
-
-work="$(mktemp -d "${TMPDIR:-/tmp}/wagate-bench-e2e.XXXXXX")"
 db="$work/data/wagate.db"
-server_pid=""
-# shellcheck disable=SC2317  # invoked by the EXIT trap
-cleanup() {
-  if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then kill -KILL "$server_pid" 2>/dev/null || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-# CPU ticks (user + system) of /proc/$1/stat or /proc/PID/task/TID/stat. Fields are counted
-# after the ")" that closes the command name, which may itself contain spaces.
-cpu_ticks() {
-  local stat
-  stat="$(<"$1")"
-  stat="${stat##*) }"
-  awk '{ print $12 + $13 }' <<<"$stat"
-}
 
 # CPU seconds per thread name, summed over threads of the same name: "name seconds" lines.
 thread_cpu() {
@@ -96,18 +78,7 @@ env_args=(WAGATE_BACKEND=sqlite WAGATE_DATA_DIR="$work/data" HOST=127.0.0.1 PORT
 ) >"$work/serve.log" 2>&1 &
 server_pid=$!
 
-port=""
-for _ in $(seq 1 300); do
-  kill -0 "$server_pid" 2>/dev/null || { cat "$work/serve.log" >&2; die "wagate serve exited during startup"; }
-  [[ -s "$work/port" ]] && port="$(<"$work/port")"
-  if [[ -n "$port" ]] && [[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/health")" == 200 ]]; then
-    break
-  fi
-  sleep 0.1
-done
-[[ -n "$port" ]] || die "wagate serve did not write its port within 30 s"
-[[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/health")" == 200 ]] ||
-  die "GET /health did not answer 200 within 30 s"
+await_service
 detailed="$(curl -s "http://127.0.0.1:$port/health/detailed")"
 processor_status="$(jq -r '.processor.status' <<<"$detailed")"
 [[ "$processor_status" == running ]] || die "the message processor is $processor_status, not running"
@@ -157,11 +128,7 @@ peak_rss_kb="$(awk '/^VmHWM:/ { print $2 }' "/proc/$server_pid/status")"
 threads_at_end="$(thread_cpu "$server_pid")"
 processed="$(curl -s "http://127.0.0.1:$port/health/detailed" | jq -r '.processor.processed_count')"
 
-kill -TERM "$server_pid"
-for _ in $(seq 1 300); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
-server_status=0
-wait "$server_pid" || server_status=$?
-server_pid=""
+stop_service
 
 # Reply keys are out:<64 hex>:<n>; mark-as-read keys end in ":read".
 reply_where="kind = 'outgoing' AND substr(key, -5) <> ':read'"

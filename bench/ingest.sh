@@ -18,29 +18,10 @@ connections="${CONNECTIONS:-32}"
 results="${RESULTS:-$root/bench/RESULTS.md}"
 secret="bench-secret"
 
-die() { echo "bench/ingest.sh: $*" >&2; exit 1; }
-[[ -x "$bin" ]] || die "no wagate binary at $bin (build it with the release preset, or set WAGATE_BIN)"
-command -v jq >/dev/null || die "jq is required"
-command -v curl >/dev/null || die "curl is required"
-bin="$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")"
-
-work="$(mktemp -d "${TMPDIR:-/tmp}/wagate-bench-ingest.XXXXXX")"
-server_pid=""
-# shellcheck disable=SC2317  # invoked by the EXIT trap
-cleanup() {
-  if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then kill -KILL "$server_pid" 2>/dev/null || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-# CPU seconds (user + system, all threads) of process $1. Fields are counted after the
-# ")" that closes the command name, which may itself contain spaces.
-cpu_ticks() {
-  local stat
-  stat="$(<"/proc/$1/stat")"
-  stat="${stat##*) }"
-  awk '{ print $12 + $13 }' <<<"$stat"
-}
+bench_name=ingest
+# shellcheck source=bench/lib.sh
+source "$root/bench/lib.sh"
+bench_init jq curl
 
 # The service is ingest-only when it can be (`--role api`), so workers do not share the CPU.
 role_args=()
@@ -60,18 +41,7 @@ fi
 ) >"$work/serve.log" 2>&1 &
 server_pid=$!
 
-port=""
-for _ in $(seq 1 300); do
-  kill -0 "$server_pid" 2>/dev/null || { cat "$work/serve.log" >&2; die "wagate serve exited during startup"; }
-  [[ -s "$work/port" ]] && port="$(<"$work/port")"
-  if [[ -n "$port" ]] && [[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/health")" == 200 ]]; then
-    break
-  fi
-  sleep 0.1
-done
-[[ -n "$port" ]] || die "wagate serve did not write its port within 30 s"
-[[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/health")" == 200 ]] ||
-  die "GET /health did not answer 200 within 30 s"
+await_service
 
 url="http://127.0.0.1:$port/webhook"
 # shellcheck disable=SC2206  # LOADTEST_ARGS is split on purpose
@@ -83,17 +53,13 @@ display_command="wagate loadtest --url http://127.0.0.1:PORT/webhook --connectio
 timer=()
 [[ -x /usr/bin/time ]] && timer=(/usr/bin/time -f '%U %S' -o "$work/client.time")
 
-ticks_before="$(cpu_ticks "$server_pid")"
+ticks_before="$(cpu_ticks "/proc/$server_pid/stat")"
 loadtest_status=0
 "${timer[@]}" "${loadtest[@]}" >"$work/report.json" 2>"$work/loadtest.err" || loadtest_status=$?
-ticks_after="$(cpu_ticks "$server_pid")"
+ticks_after="$(cpu_ticks "/proc/$server_pid/stat")"
 peak_rss_kb="$(awk '/^VmHWM:/ { print $2 }' "/proc/$server_pid/status")"
 
-kill -TERM "$server_pid"
-for _ in $(seq 1 300); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
-server_status=0
-wait "$server_pid" || server_status=$?
-server_pid=""
+stop_service
 
 if ! jq -e 'type == "object" and has("completed")' "$work/report.json" >/dev/null 2>&1 ||
   [[ ! -s "$work/report.json" ]]; then

@@ -1,0 +1,58 @@
+# shellcheck shell=bash disable=SC2154,SC2034  # bench_name and bin come from the sourcing script; work, port and server_status go back to it
+# Shared by the benchmark scripts: checks, the work directory, the service's lifetime and CPU
+# accounting. Source it after setting `bench_name` (e.g. "ingest") and `bin` (the wagate binary).
+#
+#   bench_init TOOL...   checks the binary and the tools, makes $work, and removes it (and kills
+#                        a still running service) on exit; `bin` becomes an absolute path
+#   await_service        waits for the service started as $server_pid to write $work/port and
+#                        answer 200 on /health; sets `port`
+#   stop_service         SIGTERM, waits for the exit; sets `server_status`
+#   cpu_ticks FILE       user + system ticks from a /proc/PID/stat or /proc/PID/task/TID/stat
+
+die() { echo "bench/$bench_name.sh: $*" >&2; exit 1; }
+
+bench_init() {
+  [[ -x "$bin" ]] || die "no wagate binary at $bin (build it with the release preset, or set WAGATE_BIN)"
+  local tool
+  for tool in "$@"; do command -v "$tool" >/dev/null || die "$tool is required"; done
+  bin="$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")"
+  work="$(mktemp -d "${TMPDIR:-/tmp}/wagate-bench-$bench_name.XXXXXX")"
+  server_pid=""
+  trap bench_cleanup EXIT
+}
+
+# shellcheck disable=SC2317  # invoked by the EXIT trap
+bench_cleanup() {
+  if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then kill -KILL "$server_pid" 2>/dev/null || true; fi
+  rm -rf "$work"
+}
+
+health_code() { curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$1/health"; }
+
+await_service() {
+  port=""
+  for _ in $(seq 1 300); do
+    kill -0 "$server_pid" 2>/dev/null || { cat "$work/serve.log" >&2; die "wagate serve exited during startup"; }
+    [[ -s "$work/port" ]] && port="$(<"$work/port")"
+    if [[ -n "$port" ]] && [[ "$(health_code "$port")" == 200 ]]; then return; fi
+    sleep 0.1
+  done
+  [[ -n "$port" ]] || die "wagate serve did not write its port within 30 s"
+  die "GET /health did not answer 200 within 30 s"
+}
+
+stop_service() {
+  kill -TERM "$server_pid"
+  for _ in $(seq 1 300); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
+  server_status=0
+  wait "$server_pid" || server_status=$?
+  server_pid=""
+}
+
+# Fields are counted after the ")" that closes the command name, which may contain spaces.
+cpu_ticks() {
+  local stat
+  stat="$(<"$1")"
+  stat="${stat##*) }"
+  awk '{ print $12 + $13 }' <<<"$stat"
+}
