@@ -22,7 +22,7 @@ class EventPublisher final : public ports::EventSink {
  public:
   struct Options {
     size_t max_buffered = 65'536;
-    size_t max_batch = 1'000;
+    size_t max_batch = 200;  // bounds how long a batch holds the write gate ahead of admits
     Millis flush_interval{100};
   };
 
