@@ -176,16 +176,7 @@ else
 fi
 if [[ "$rate" == 0 ]]; then mode="closed loop"; else mode="open loop at $rate req/s"; fi
 
-if [[ ! -f "$results" ]]; then
-  cat >"$results" <<'HEADER'
-# Benchmark results
-
-Each section below was appended by one run of a benchmark in `bench/` (for example
-`make bench-ingest`, which runs `bench/ingest.sh`). Sections are never edited afterwards, so the file
-is a history. The goals are those of SPEC §9 for the 2-core development machine; the load
-generator runs on the same machine and shares its cores with the service.
-HEADER
-fi
+ensure_results_header
 
 {
   echo

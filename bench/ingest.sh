@@ -88,16 +88,7 @@ cpu_model="$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)"
 commit="$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo "none")"
 if [[ -n "$(git -C "$root" status --porcelain 2>/dev/null)" ]]; then commit="$commit (with uncommitted changes)"; fi
 
-if [[ ! -f "$results" ]]; then
-  cat >"$results" <<'HEADER'
-# Benchmark results
-
-Each section below was appended by one run of a benchmark in `bench/` (for example
-`make bench-ingest`, which runs `bench/ingest.sh`). Sections are never edited afterwards, so the file
-is a history. The goals are those of SPEC §9 for the 2-core development machine; the load
-generator runs on the same machine and shares its cores with the service.
-HEADER
-fi
+ensure_results_header
 
 {
   echo

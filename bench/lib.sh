@@ -1,4 +1,4 @@
-# shellcheck shell=bash disable=SC2154,SC2034  # bench_name and bin come from the sourcing script; work, port and server_status go back to it
+# shellcheck shell=bash disable=SC2154,SC2034  # bench_name, bin and results come from the sourcing script; work, port and server_status go back to it
 # Shared by the benchmark scripts: checks, the work directory, the service's lifetime and CPU
 # accounting. Source it after setting `bench_name` (e.g. "ingest") and `bin` (the wagate binary).
 #
@@ -8,6 +8,7 @@
 #                        answer 200 on /health; sets `port`
 #   stop_service         SIGTERM, waits for the exit; sets `server_status`
 #   cpu_ticks FILE       user + system ticks from a /proc/PID/stat or /proc/PID/task/TID/stat
+#   ensure_results_header  starts $results with the file's header when it does not exist yet
 
 die() { echo "bench/$bench_name.sh: $*" >&2; exit 1; }
 
@@ -55,4 +56,16 @@ cpu_ticks() {
   stat="$(<"$1")"
   stat="${stat##*) }"
   awk '{ print $12 + $13 }' <<<"$stat"
+}
+
+ensure_results_header() {
+  [[ -f "$results" ]] && return
+  cat >"$results" <<'HEADER'
+# Benchmark results
+
+Each section below was appended by one run of a benchmark in `bench/` (for example
+`make bench-ingest`, which runs `bench/ingest.sh`). Sections are never edited afterwards, so the file
+is a history. The goals are those of SPEC §9 for the 2-core development machine; the load
+generator runs on the same machine and shares its cores with the service.
+HEADER
 }
