@@ -69,8 +69,9 @@ class Queue {
     for (const std::string& r : receipts) out.push_back(Delete(queue, r));
     return out;
   }
-  // Moves the message to the queue's dead-letter queue, keeping its key and body.
-  virtual Status MoveToDeadLetter(domain::QueueName queue, const std::string& receipt,
+  // Moves the message (as received, with its current receipt) to the queue's dead-letter queue,
+  // keeping its key and body.
+  virtual Status MoveToDeadLetter(domain::QueueName queue, const ReceivedMessage& message,
                                   const DeadLetterReason& why) = 0;
 };
 

@@ -99,7 +99,7 @@ ProcessOutcome ClaimSteps::DeadLetter(const ports::ReceivedMessage& m, const por
     attempts.erase(attempts.begin(), attempts.end() - domain::kMaxHistory);
   }
   const std::string history = domain::HistoryToJson(attempts);
-  Status moved = queue_.MoveToDeadLetter(options_.queue, m.receipt, {reason, error, history});
+  Status moved = queue_.MoveToDeadLetter(options_.queue, m, {reason, error, history});
   if (!moved.ok() && moved.code() != StatusCode::kNotFound) return ProcessOutcome::kStoreError;
   Status killed = store_.Kill(claim, reason, error);
   if (killed.code() == StatusCode::kFailedPrecondition) return ProcessOutcome::kFenced;

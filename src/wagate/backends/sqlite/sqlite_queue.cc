@@ -230,8 +230,9 @@ std::vector<Status> SqliteQueue::DeleteMany(domain::QueueName queue,
   return results;
 }
 
-Status SqliteQueue::MoveToDeadLetter(domain::QueueName queue, const std::string& receipt,
+Status SqliteQueue::MoveToDeadLetter(domain::QueueName queue, const ports::ReceivedMessage& message,
                                      const ports::DeadLetterReason& why) {
+  const std::string& receipt = message.receipt;
   MutexLock lock(mu_);
   std::string name = Name(queue);
   std::string dlq = DeadLetterName(queue);

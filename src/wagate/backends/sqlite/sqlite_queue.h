@@ -60,7 +60,7 @@ class SqliteQueue final : public ports::Queue,
   Status Delete(domain::QueueName queue, const std::string& receipt) override;
   std::vector<Status> DeleteMany(domain::QueueName queue,
                                  const std::vector<std::string>& receipts) override;
-  Status MoveToDeadLetter(domain::QueueName queue, const std::string& receipt,
+  Status MoveToDeadLetter(domain::QueueName queue, const ports::ReceivedMessage& message,
                           const ports::DeadLetterReason& why) override;
 
   StatusOr<ports::QueueStats> Stats(domain::QueueName queue) override;

@@ -6,6 +6,7 @@
 
 #include "wagate/backends/sqlite/message_id_sequence.h"
 #include "wagate/backends/sqlite/sqlite_queue.h"
+#include "wagate/domain/paced_batches.h"
 
 namespace wagate::sqlite {
 
@@ -89,34 +90,17 @@ StatusOr<int64_t> SqliteQueue::RedriveBatch(domain::QueueName source, int64_t li
 
 StatusOr<ports::RedriveResult> SqliteQueue::Redrive(domain::QueueName source, int64_t max_messages,
                                                     double messages_per_second) {
-  if (max_messages < 1) return InvalidArgumentError("redrive: max_messages must be at least 1");
-  if (!(messages_per_second >= 0) || std::isinf(messages_per_second)) {
-    return InvalidArgumentError("redrive: messages_per_second must be a finite number >= 0");
-  }
-  const bool paced = messages_per_second > 0;
-  // A paced batch holds at most one second's worth of messages, so the rate holds over every
-  // second, not only on average.
-  const int64_t batch_size =
-      paced ? std::clamp<int64_t>(static_cast<int64_t>(std::floor(messages_per_second)), 1, kRedriveBatch)
-            : kRedriveBatch;
   ports::RedriveResult result;
-  const auto started = clock_.Steady();
-  while (result.moved < max_messages) {
-    const int64_t want = std::min(batch_size, max_messages - result.moved);
-    StatusOr<int64_t> moved = RedriveBatch(source, want);
-    if (!moved.ok()) return moved.status();
-    if (*moved > 0) signal_->Notify(source);
-    result.moved += *moved;
-    if (*moved < want || result.moved >= max_messages) break;  // nothing left to move, or done
-    if (paced) {
-      // The next batch may start once the messages moved so far fit the rate.
-      const auto due = started + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                                     std::chrono::duration<double>(
-                                         static_cast<double>(result.moved) / messages_per_second));
-      const auto now = clock_.Steady();
-      if (due > now) SleepFor(std::chrono::ceil<Millis>(due - now));
-    }
-  }
+  StatusOr<int64_t> moved = domain::RunPacedBatches(
+      {max_messages, messages_per_second, kRedriveBatch}, clock_,
+      [this](Millis d) { SleepFor(d); },
+      [&](int64_t want) -> StatusOr<int64_t> {
+        StatusOr<int64_t> batch = RedriveBatch(source, want);
+        if (batch.ok() && *batch > 0) signal_->Notify(source);
+        return batch;
+      });
+  if (!moved.ok()) return moved.status();
+  result.moved = *moved;
   MutexLock lock(mu_);
   StatusOr<Statement> count = db_->Prepare(
       "SELECT count(*) FROM queue_messages WHERE queue = ?1 AND reason = ?2");

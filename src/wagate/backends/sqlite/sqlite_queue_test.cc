@@ -26,7 +26,7 @@ TEST(SqliteQueueTest, DeadLettersKeepTheirKeyBodyReasonAndSource) {
   ASSERT_TRUE(got.ok());
   ASSERT_EQ(got->size(), 1u);
   ASSERT_TRUE(backend.queue()
-                  .MoveToDeadLetter(domain::QueueName::kOutgoing, (*got)[0].receipt,
+                  .MoveToDeadLetter(domain::QueueName::kOutgoing, (*got)[0],
                                     {"recipient_unsupported", "from is not a phone number", ""})
                   .ok());
   EXPECT_EQ(backend.stats().Stats(domain::QueueName::kOutgoing)->dlq, 1);

@@ -113,7 +113,7 @@ TEST(SweeperTest, DeadLettersAreDeletedAndCountedRetentionAfterTheyDied) {
   std::vector<ReceivedMessage> a = ReceiveNow(q, QueueName::kOutgoing, 1);
   ASSERT_EQ(a.size(), 1u);
   ASSERT_EQ(a[0].key, "out:a:0");
-  ASSERT_TRUE(q.MoveToDeadLetter(QueueName::kOutgoing, a[0].receipt, {"recipient_unsupported", "x", ""}).ok());
+  ASSERT_TRUE(q.MoveToDeadLetter(QueueName::kOutgoing, a[0], {"recipient_unsupported", "x", ""}).ok());
 
   clock.Advance(Millis(10 * 60'000));  // 1 h after the send: out:b:0 moves, out:a:0 stays
   Sweeper::Counts at_1h = Sweep(*sweeper);

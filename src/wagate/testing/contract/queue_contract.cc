@@ -38,7 +38,7 @@ void DeadLetter(ports::Queue& q, const std::vector<std::string>& keys, const std
     std::vector<ReceivedMessage> got = ReceiveNow(q);
     ASSERT_FALSE(got.empty()) << "the messages to dead-letter did not arrive";
     for (const ReceivedMessage& m : got) {
-      ASSERT_TRUE(q.MoveToDeadLetter(kQ, m.receipt, {reason, "failed: " + m.key, ""}).ok());
+      ASSERT_TRUE(q.MoveToDeadLetter(kQ, m, {reason, "failed: " + m.key, ""}).ok());
       ++moved;
     }
   }
@@ -158,9 +158,9 @@ TEST_P(QueueContractTest, AMessageReceivedMaxReceiveCountTimesGoesToTheDeadLette
 TEST_P(QueueContractTest, MoveToDeadLetterNeedsTheCurrentReceipt) {
   auto b = MakeBackend();
   SendKeys(b->queue(), {"msg:A"});
-  std::string old_receipt = ReceiveNow(b->queue())[0].receipt;
+  ReceivedMessage old_receipt = ReceiveNow(b->queue())[0];
   clock_.Advance(kVisibility);
-  std::string current = ReceiveNow(b->queue())[0].receipt;
+  ReceivedMessage current = ReceiveNow(b->queue())[0];
   ports::DeadLetterReason why{"handler_rejected", "HTTP 400 from handler", R"([{"outcome":"rejected"}])"};
   EXPECT_EQ(b->queue().MoveToDeadLetter(kQ, old_receipt, why).code(), StatusCode::kNotFound);
   EXPECT_TRUE(b->queue().MoveToDeadLetter(kQ, current, why).ok());
@@ -233,7 +233,7 @@ TEST_P(QueueContractTest, RedriveMovesDeadLettersBackWithTheirReceiveCountReset)
     std::vector<ReceivedMessage> got = ReceiveNow(b->queue());
     ASSERT_EQ(got.size(), 1u);
     if (i == 2) {
-      ASSERT_TRUE(b->queue().MoveToDeadLetter(kQ, got[0].receipt, {"handler_rejected", "400", ""}).ok());
+      ASSERT_TRUE(b->queue().MoveToDeadLetter(kQ, got[0], {"handler_rejected", "400", ""}).ok());
     }
     clock_.Advance(kVisibility);
   }
