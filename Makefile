@@ -7,10 +7,19 @@ SHELL := /bin/bash
 JOBS ?= $(shell nproc)
 WAGATE_RELEASE := build/release/src/wagate/cli/wagate
 
-.PHONY: bootstrap build release run test test-dev test-tsan test-fuzz test-asan bench-ingest bench-e2e fmt clean
+.PHONY: bootstrap emulators build release run test test-dev test-tsan test-fuzz test-asan bench-ingest bench-e2e fmt clean
 
 bootstrap:
 	@bash scripts/bootstrap
+
+# The AWS emulators the tests start (tests/emulators: dynalite, fauxqs), installed from their
+# lockfile; again only when the lockfile is newer than the installed tree's copy of it.
+EMULATORS_INSTALLED := tests/emulators/node_modules/.package-lock.json
+emulators: $(EMULATORS_INSTALLED)
+
+$(EMULATORS_INSTALLED): tests/emulators/package-lock.json
+	npm ci --no-audit --no-fund --prefix tests/emulators
+	touch $@
 
 build: bootstrap
 	cmake --preset dev >/dev/null
@@ -27,7 +36,7 @@ run: release
 test: bootstrap
 	$(MAKE) test-dev test-tsan test-fuzz
 
-test-dev:
+test-dev: emulators
 	cmake --preset dev >/dev/null
 	cmake --build build/dev -j $(JOBS)
 	cd build/dev && ctest --output-on-failure -j $(JOBS) --timeout 300
@@ -35,10 +44,11 @@ test-dev:
 # The concurrent suites (store contract, group commit, logging from many threads, the load
 # generator, concurrent POSTs against the real binary) under ThreadSanitizer: the tests labelled
 # "tsan". Any report fails the run, including one from the service's own process.
-test-tsan:
+test-tsan: emulators
 	cmake --preset tsan >/dev/null
 	cmake --build build/tsan -j $(JOBS) --target wagate wagate_backend_sqlite_test wagate_integration_test wagate_base_test wagate_loadtest_test wagate_processing_test wagate_net_test
 	cmake --build build/tsan -j $(JOBS) --target wagate_race_test
+	cmake --build build/tsan -j $(JOBS) --target wagate_aws_emulators_test
 	cd build/tsan && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
 	  ctest --output-on-failure -j $(JOBS) --timeout 600 -L tsan
 
