@@ -74,6 +74,8 @@ struct ClaimResult {
   bool resend = false;    // kWon on an outgoing item that was SENT_UNCERTAIN: this is a resend
 };
 
+// A claim as its holder names it in every fenced call: the fence the claim returned and the
+// owner it was made with (the history records that owner).
 struct Fenced {
   std::string key;
   int64_t fence = 0;

@@ -29,6 +29,9 @@ class QueueBackend {
   virtual ports::QueueAdmin& admin() = 0;
   // Another handle on the same queues, as a second process or machine would have.
   virtual std::unique_ptr<ports::Queue> OpenAnother() = 0;
+  // Whether Delete() with a receipt that is no longer current answers NotFound. SQS answers OK
+  // and leaves the message alone, so on aws the suite checks only that nothing was deleted.
+  virtual bool stale_receipts_fail_deletes() const { return true; }
 };
 
 struct QueueBackendOptions {

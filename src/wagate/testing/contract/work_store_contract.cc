@@ -231,9 +231,10 @@ TEST_P(WorkStoreContractTest, HistoryKeepsTheLastTenAttempts) {
   Admit(*b, "msg:A");
   std::string mid = MessageIdOf(*b, "msg:A");
   for (int i = 1; i <= 12; ++i) {
-    ClaimResult won = ClaimAs(*b, "msg:A", "w" + std::to_string(i), mid);
+    const std::string owner = "w" + std::to_string(i);
+    ClaimResult won = ClaimAs(*b, "msg:A", owner, mid);
     ASSERT_EQ(won.outcome, ClaimOutcome::kWon);
-    ASSERT_TRUE(b->store().Release({"msg:A", won.fence, ""}, "error " + std::to_string(i)).ok());
+    ASSERT_TRUE(b->store().Release({"msg:A", won.fence, owner}, "error " + std::to_string(i)).ok());
   }
   domain::Record r = Record(*b, "msg:A");
   ASSERT_EQ(r.history.size(), 10u);

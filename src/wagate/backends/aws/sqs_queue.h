@@ -1,0 +1,130 @@
+// SqsQueue: the queue ports on Amazon SQS (SPEC §3), over the JSON protocol (`AmazonSQS.*`).
+//
+// Each of the three queues is an SQS standard queue with a dead-letter queue through its redrive
+// policy (`wagate provision` creates them; SqsQueueUrls names them). A message carries its work
+// item key as the message attribute `key`; a dead letter this process moves also carries
+// `reason`, `last_error`, `history` and `dead_at`. A dead letter without `reason` was moved by
+// SQS's own redrive policy, the crash backstop: its reason is "max_receive_count".
+//
+// Differences from the sqlite queues, all allowed by the Queue port:
+//   - Delete with a receipt that is no longer current answers OK (SQS does not say), and leaves a
+//     message that was received again in place. ChangeVisibility and MoveToDeadLetter do answer
+//     NotFound for such a receipt.
+//   - Stats().oldest_age_seconds is this process's own view: the oldest message it received and
+//     has not deleted or moved, or nullopt (SQS reports counts only).
+//   - Visibility and delays have whole-second resolution (rounded up); long polls wait at most
+//     20 s; a message body with its attributes is at most 256 KiB (InvalidArgument, before
+//     anything is sent).
+//   - Redrive receives from the dead-letter queue, sends to the source and deletes, paced.
+//     StartMessageMoveTask cannot skip `invalid_payload` dead letters or stop at a limit, so it
+//     is not used for it.
+//   - Purge counts the messages first (SQS's approximate counts) and then calls PurgeQueue; an
+//     empty queue is not purged, because SQS allows one purge a minute.
+//
+// Thread safety: safe from any thread; calls block on the network.
+#pragma once
+
+#include <array>
+#include <boost/json/array.hpp>
+#include <functional>
+#include <map>
+#include <string>
+
+#include "wagate/backends/aws/aws_json_client.h"
+#include "wagate/base/mutex.h"
+#include "wagate/ports/queue.h"
+#include "wagate/ports/queue_admin.h"
+#include "wagate/ports/queue_stats.h"
+
+namespace wagate::aws {
+
+// The six queue URLs: a source queue and its dead-letter queue for each QueueName.
+struct SqsQueueUrls {
+  std::array<std::string, 6> urls;
+
+  std::string& Of(ports::QueueRef q) { return urls[Index(q)]; }
+  const std::string& Of(ports::QueueRef q) const { return urls[Index(q)]; }
+
+ private:
+  static size_t Index(ports::QueueRef q) {
+    return static_cast<size_t>(q.source) * 2 + (q.dead_letter ? 1 : 0);
+  }
+};
+
+// SQS's limit on one message: body and attributes.
+inline constexpr size_t kMaxSqsMessageBytes = 256 * 1024;
+
+class SqsQueue final : public ports::Queue,
+                       public ports::QueueStatsSource,
+                       public ports::QueueAdmin {
+ public:
+  struct Options {
+    SqsQueueUrls urls;
+    // How Redrive waits between paced batches; null: std::this_thread::sleep_for.
+    std::function<void(Millis)> sleep_for;
+    // Received messages remembered for the oldest-age view; beyond it the oldest are forgotten.
+    size_t max_tracked = 100'000;
+  };
+
+  // `sqs` and `clock` must outlive the queue.
+  SqsQueue(AwsJsonClient& sqs, Options options, const Clock& clock);
+
+  StatusOr<std::vector<std::string>> Send(domain::QueueName queue,
+                                          std::vector<ports::OutgoingMessage> messages) override;
+  StatusOr<std::vector<ports::ReceivedMessage>> Receive(domain::QueueName queue, int max,
+                                                        Millis visibility, Millis wait) override;
+  Status ChangeVisibility(domain::QueueName queue, const std::string& receipt,
+                          Millis visibility) override;
+  Status Delete(domain::QueueName queue, const std::string& receipt) override;
+  std::vector<Status> DeleteMany(domain::QueueName queue,
+                                 const std::vector<std::string>& receipts) override;
+  Status MoveToDeadLetter(domain::QueueName queue, const ports::ReceivedMessage& message,
+                          const ports::DeadLetterReason& why) override;
+
+  StatusOr<ports::QueueStats> Stats(domain::QueueName queue) override;
+
+  StatusOr<ports::RedriveResult> Redrive(domain::QueueName source, int64_t max_messages,
+                                         double messages_per_second) override;
+  StatusOr<int64_t> Purge(ports::QueueRef queue) override;
+
+  // A message written straight to a dead-letter queue (a quarantined payload), or a copy of a
+  // message being moved there.
+  struct DeadLetter {
+    std::string key;  // "" when the payload has no key
+    std::string body;
+    ports::DeadLetterReason why;
+    int attempts = 0;
+  };
+  // Sends `letters` to the dead-letter queue of `source`; returns their message ids.
+  StatusOr<std::vector<std::string>> SendDeadLetters(domain::QueueName source,
+                                                     std::vector<DeadLetter> letters);
+
+  // Every message of one queue as SQS counts it: visible, in flight and delayed.
+  StatusOr<ports::QueueStats> Counts(ports::QueueRef queue);
+
+ private:
+  // The messages this process received and has not deleted or moved, of one source queue.
+  struct Tracked {
+    std::map<std::string, std::string> id_by_receipt;
+    std::map<std::string, std::pair<Timestamp, std::string>> by_id;  // id → (sent_at, receipt)
+  };
+  StatusOr<std::vector<std::string>> SendTo(const std::string& url,
+                                            std::vector<boost::json::object> entries);
+  // The raw `Messages` of one ReceiveMessage call, with all their attributes.
+  StatusOr<boost::json::array> ReceiveFrom(const std::string& url, int max, Millis visibility,
+                                           Millis wait);
+  Status DeleteFrom(const std::string& url, const std::string& receipt);
+  StatusOr<int64_t> RedriveBatch(domain::QueueName source, int64_t want,
+                                 std::vector<std::string>& skipped_receipts, int64_t& skipped);
+  void Track(domain::QueueName queue, const std::vector<ports::ReceivedMessage>& received);
+  void Forget(domain::QueueName queue, const std::string& receipt);
+  std::optional<int64_t> OldestAgeSeconds(domain::QueueName queue);
+
+  AwsJsonClient& sqs_;
+  const Options options_;
+  const Clock& clock_;
+  mutable Mutex mu_;
+  std::array<Tracked, 3> tracked_ WAGATE_GUARDED_BY(mu_);  // by QueueName
+};
+
+}  // namespace wagate::aws
