@@ -9,6 +9,7 @@
 #include <random>
 #include <thread>
 
+#include "wagate/app/aws_admin.h"
 #include "wagate/app/backend_options.h"
 #include "wagate/app/pipeline.h"
 #include "wagate/backends/sqlite/free_disk.h"
@@ -293,7 +294,7 @@ Status Serve(const config::Config& config, const ServeOptions& options) {
 }
 
 StatusOr<std::vector<std::string>> Provision(const config::Config& config) {
-  WAGATE_RETURN_IF_ERROR(RequireSqlite(config));
+  if (config.backend == config::Backend::kAws) return AwsProvision(config);
   StatusOr<std::unique_ptr<sqlite::Database>> db = OpenMigrated(config);
   if (!db.ok()) return db.status();
   return std::vector<std::string>{
@@ -303,7 +304,7 @@ StatusOr<std::vector<std::string>> Provision(const config::Config& config) {
 }
 
 StatusOr<domain::Record> Inspect(const config::Config& config, const std::string& key) {
-  WAGATE_RETURN_IF_ERROR(RequireSqlite(config));
+  if (config.backend == config::Backend::kAws) return AwsInspect(config, key);
   std::string path = sqlite::DatabasePath(config.data_dir);
   if (!std::filesystem::exists(path)) return NotFoundError("no database at " + path);
   StatusOr<std::unique_ptr<sqlite::Database>> db =
@@ -351,8 +352,9 @@ std::vector<CheckResult> Check(const config::Config& config) {
     out.push_back({"https", Outcome::kWarn,
                    "neither TLS_CERT_FILE nor TRUSTED_PROXIES is set; Meta only calls HTTPS endpoints"});
   }
-  if (Status s = RequireSqlite(config); !s.ok()) {
-    out.push_back({"backend", Outcome::kFail, s.message()});
+  if (config.backend == config::Backend::kAws) {
+    std::vector<CheckResult> aws = AwsCheck(config);
+    out.insert(out.end(), aws.begin(), aws.end());
     return out;
   }
   std::string path = sqlite::DatabasePath(config.data_dir);
