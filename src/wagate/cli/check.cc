@@ -4,8 +4,9 @@
 #include <sstream>
 
 #include "wagate/app/app.h"
+#include "wagate/app/aws_admin.h"
+#include "wagate/base/log.h"
 #include "wagate/cli/commands.h"
-#include "wagate/cli/load_config.h"
 
 namespace wagate::cli {
 
@@ -52,25 +53,87 @@ int Report(const std::vector<app::CheckResult>& checks, bool json) {
   return ok ? kExitOk : kExitFailure;
 }
 
+// Sets up logging as every subcommand does, with every secret registered with the redactor.
+void ConfigureLogging(const config::Config& config) {
+  log::Configure(log::Options{config.log_level, config.log_format, nullptr});
+  for (const std::string& secret : config.SecretValues()) log::RegisterSecret(secret);
+}
+
+// The name of a failed check for one configuration problem: a missing required variable is
+// `required_variables` (as on the aws checklist when they are all set), anything else
+// `configuration`.
+std::string ProblemName(const std::string& problem) {
+  return problem.find(" is required") != std::string::npos ? "required_variables" : "configuration";
+}
+
+// `wagate provision --json` on aws (docs/schemas/provision.json).
+boost::json::object ProvisionDocument(const app::AwsProvisioned& p) {
+  boost::json::array queues;
+  for (const app::AwsProvisioned::Queue& q : p.queues) {
+    queues.push_back({{"name", q.name},
+                      {"variable", q.variable},
+                      {"url", q.url},
+                      {"dead_letter", q.dead_letter}});
+  }
+  boost::json::array warnings;
+  for (const std::string& w : p.warnings) warnings.push_back(boost::json::string(w));
+  return {{"ok", true},
+          {"backend", "aws"},
+          {"table",
+           {{"name", p.table.name},
+            {"created", p.table.created},
+            {"billing_mode", p.table.billing_mode},
+            {"ttl", p.table.ttl_enabled ? "enabled" : "unsupported"}}},
+          {"queues", std::move(queues)},
+          {"warnings", std::move(warnings)}};
+}
+
+int ProvisionAws(const config::Config& config, bool json) {
+  StatusOr<app::AwsProvisioned> provisioned = app::AwsProvisionResources(config);
+  if (!provisioned.ok()) {
+    std::fprintf(stderr, "wagate provision: %s\n", provisioned.status().message().c_str());
+    return kExitFailure;
+  }
+  // Warnings also go to stderr, where they stay visible when stdout is appended to .env.
+  for (const std::string& w : provisioned->warnings) {
+    std::fprintf(stderr, "wagate provision: warning: %s\n", w.c_str());
+  }
+  if (json) {
+    std::printf("%s\n", boost::json::serialize(ProvisionDocument(*provisioned)).c_str());
+  } else {
+    for (const std::string& line : provisioned->EnvLines()) std::printf("%s\n", line.c_str());
+  }
+  return kExitOk;
+}
+
 }  // namespace
 
 int Check(const CommonFlags& flags) {
   StatusOr<config::Config> config = config::LoadConfig(config::ProcessEnvironment(), flags.env_file);
   if (!config.ok()) {
-    // Every configuration problem is a failed check of its own.
+    // Every configuration problem, a missing variable included, is a failed check of its own.
     std::vector<app::CheckResult> checks;
     std::istringstream problems(config.status().message());
     for (std::string line; std::getline(problems, line);) {
-      if (!line.empty()) checks.push_back({"configuration", Outcome::kFail, line});
+      if (!line.empty()) checks.push_back({ProblemName(line), Outcome::kFail, line});
     }
     return Report(checks, flags.json);
   }
+  ConfigureLogging(*config);
   return Report(app::Check(*config), flags.json);
 }
 
 int Provision(const CommonFlags& flags) {
-  std::optional<config::Config> config = LoadOrReport(flags);
-  if (!config) return kExitUsage;
+  // Provision creates the queues, so their URLs need not be configured yet.
+  StatusOr<config::Config> config =
+      config::LoadConfig(config::ProcessEnvironment(), flags.env_file,
+                         config::ValidateOptions{.require_queue_urls = false});
+  if (!config.ok()) {
+    std::fprintf(stderr, "wagate: invalid configuration:\n%s\n", config.status().message().c_str());
+    return kExitUsage;
+  }
+  ConfigureLogging(*config);
+  if (config->backend == config::Backend::kAws) return ProvisionAws(*config, flags.json);
   StatusOr<std::vector<std::string>> lines = app::Provision(*config);
   if (!lines.ok()) {
     std::fprintf(stderr, "wagate provision: %s\n", lines.status().message().c_str());
@@ -81,7 +144,8 @@ int Provision(const CommonFlags& flags) {
     for (const std::string& line : *lines) resources.push_back(boost::json::string(line));
     boost::json::object doc{{"ok", true},
                             {"backend", config::BackendName(config->backend)},
-                            {"resources", std::move(resources)}};
+                            {"resources", std::move(resources)},
+                            {"warnings", boost::json::array()}};
     std::printf("%s\n", boost::json::serialize(doc).c_str());
   } else {
     for (const std::string& line : *lines) std::printf("%s\n", line.c_str());

@@ -409,7 +409,7 @@ void CheckQueues(const Config& c, Problems* problems) {
   }
 }
 
-void CheckAws(const Config& c, Problems* problems) {
+void CheckAws(const Config& c, const ValidateOptions& options, Problems* problems) {
   if (c.dynamodb_billing_mode != "PAY_PER_REQUEST" && c.dynamodb_billing_mode != "PROVISIONED") {
     problems->push_back("DYNAMODB_BILLING_MODE must be PAY_PER_REQUEST or PROVISIONED");
   }
@@ -437,7 +437,7 @@ void CheckAws(const Config& c, Problems* problems) {
     problems->push_back("DYNAMODB_TABLE_NAME is required when WAGATE_BACKEND=aws");
   if (c.aws_region.empty()) problems->push_back("AWS_REGION is required when WAGATE_BACKEND=aws");
   for (const auto& [name, url] : queue_urls) {
-    if (url->empty())
+    if (url->empty() && options.require_queue_urls)
       problems->push_back(std::string(name) + " is required when WAGATE_BACKEND=aws");
   }
 }
@@ -621,7 +621,8 @@ StatusOr<EnvMap> ParseEnvFile(const std::string& path) {
   return env;
 }
 
-StatusOr<Config> LoadConfig(const EnvMap& env, const std::string& env_file) {
+StatusOr<Config> LoadConfig(const EnvMap& env, const std::string& env_file,
+                            const ValidateOptions& options) {
   EnvMap merged;
   const std::string path = env_file.empty() ? "./.env" : env_file;
   std::error_code ignored;
@@ -635,17 +636,17 @@ StatusOr<Config> LoadConfig(const EnvMap& env, const std::string& env_file) {
 
   std::vector<std::string> problems;
   Config config = ReadConfig(merged, &problems);
-  for (std::string& problem : Validate(config)) problems.push_back(std::move(problem));
+  for (std::string& problem : Validate(config, options)) problems.push_back(std::move(problem));
   if (!problems.empty()) return InvalidArgumentError(Join(problems, "\n"));
   return config;
 }
 
-std::vector<std::string> Validate(const Config& config) {
+std::vector<std::string> Validate(const Config& config, const ValidateOptions& options) {
   std::vector<std::string> problems;
   CheckEnvironmentRules(config, &problems);
   CheckProcessing(config, &problems);
   CheckQueues(config, &problems);
-  CheckAws(config, &problems);
+  CheckAws(config, options, &problems);
   CheckHttp(config, &problems);
   CheckGeneral(config, &problems);
   return problems;

@@ -129,12 +129,22 @@ EnvMap ProcessEnvironment();
 // quotes (double quotes understand \n, \", \\). Errors name the line number.
 StatusOr<EnvMap> ParseEnvFile(const std::string& path);
 
+// What validation may leave out for a particular command.
+struct ValidateOptions {
+  // With WAGATE_BACKEND=aws the six queue URLs (INCOMING_QUEUE_URL, ..., ANALYTICS_DLQ_URL) are
+  // required. `wagate provision` creates the queues and prints their URLs, so it runs before they
+  // exist and sets this to false: the URLs may then be missing (those that are set must still be
+  // URLs). Everything else, DYNAMODB_TABLE_NAME and AWS_REGION included, is validated as usual.
+  bool require_queue_urls = true;
+};
+
 // Builds a Config from `env`, overlaid on the .env file at `env_file` when given. Variables in
 // `env` win over the file. An empty `env_file` means "./.env if it exists". Returns
 // InvalidArgument listing every problem, one per line, when anything is wrong.
-StatusOr<Config> LoadConfig(const EnvMap& env, const std::string& env_file = "");
+StatusOr<Config> LoadConfig(const EnvMap& env, const std::string& env_file = "",
+                            const ValidateOptions& options = {});
 
 // Checks cross-field rules (SPEC §4, §6); returns every problem found. Empty means valid.
-std::vector<std::string> Validate(const Config& config);
+std::vector<std::string> Validate(const Config& config, const ValidateOptions& options = {});
 
 }  // namespace wagate::config

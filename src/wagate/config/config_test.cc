@@ -452,6 +452,36 @@ TEST_F(ConfigTest, AwsBackendRequiresEverySeedVariable) {
   EXPECT_EQ(Problems(one_missing), "OUTGOING_DLQ_URL is required when WAGATE_BACKEND=aws");
 }
 
+TEST_F(ConfigTest, ProvisionMayRunBeforeTheQueueUrlsExist) {
+  const ValidateOptions provision{.require_queue_urls = false};
+  EnvMap env = ProductionAws();
+  for (const char* name : {"INCOMING_QUEUE_URL", "OUTGOING_QUEUE_URL", "ANALYTICS_QUEUE_URL",
+                           "INCOMING_DLQ_URL", "OUTGOING_DLQ_URL", "ANALYTICS_DLQ_URL"}) {
+    env.erase(name);
+  }
+  StatusOr<Config> without_urls = LoadConfig(env, "", provision);
+  ASSERT_TRUE(without_urls.ok()) << without_urls.status().ToString();
+  EXPECT_EQ(without_urls->incoming_queue_url, "");
+  EXPECT_EQ(without_urls->dynamodb_table_name, "whatsapp-dedup-prod");
+  // The default options still require them.
+  EXPECT_THAT(Problems(env), HasSubstr("INCOMING_QUEUE_URL is required when WAGATE_BACKEND=aws"));
+
+  // The table and the region stay required, and everything else is validated as usual.
+  EnvMap bare{{"WAGATE_BACKEND", "aws"}, {"SQS_WAIT_TIME_SECONDS", "21"},
+              {"OUTGOING_QUEUE_URL", "not-a-url"}};
+  StatusOr<Config> bad = LoadConfig(bare, "", provision);
+  ASSERT_FALSE(bad.ok());
+  const std::string message = bad.status().message();
+  EXPECT_THAT(message, HasSubstr("DYNAMODB_TABLE_NAME is required when WAGATE_BACKEND=aws"));
+  EXPECT_THAT(message, HasSubstr("AWS_REGION is required when WAGATE_BACKEND=aws"));
+  EXPECT_THAT(message, HasSubstr("SQS_WAIT_TIME_SECONDS"));
+  EXPECT_THAT(message, HasSubstr("OUTGOING_QUEUE_URL must start with http:// or https://"));
+  EXPECT_THAT(message, Not(HasSubstr("_QUEUE_URL is required")));
+  EXPECT_THAT(message, Not(HasSubstr("_DLQ_URL is required")));
+  EXPECT_THAT(Validate(*without_urls, provision), IsEmpty());
+  EXPECT_THAT(Validate(*without_urls), Not(IsEmpty()));
+}
+
 TEST_F(ConfigTest, SecretsNeverAppearInMessages) {
   EnvMap env = ProductionAws();
   env["WHATSAPP_APP_SECRET"] = "SECRET-APP-1";
