@@ -3,11 +3,12 @@
 #   make test         build and run the whole suite: dev (g++), ThreadSanitizer (clang), fuzzers
 #   make bench-ingest the ingest benchmark; appends to bench/RESULTS.md
 #   make bench-e2e    the end-to-end benchmark (POST to reply recorded); appends to bench/RESULTS.md
+#   make bench-aws    gateway CPU per accepted message on the aws backend (emulators); appends to bench/RESULTS.md
 SHELL := /bin/bash
 JOBS ?= $(shell nproc)
 WAGATE_RELEASE := build/release/src/wagate/cli/wagate
 
-.PHONY: bootstrap emulators build release run test test-dev test-tsan test-fuzz test-asan bench-ingest bench-e2e fmt clean
+.PHONY: bootstrap emulators build release run test test-dev test-tsan test-fuzz test-asan bench-ingest bench-e2e bench-aws fmt clean
 
 bootstrap:
 	@bash scripts/bootstrap
@@ -46,7 +47,7 @@ test-dev: emulators
 # "tsan". Any report fails the run, including one from the service's own process.
 test-tsan: emulators
 	cmake --preset tsan >/dev/null
-	cmake --build build/tsan -j $(JOBS) --target wagate wagate_backend_sqlite_test wagate_integration_test wagate_base_test wagate_loadtest_test wagate_processing_test wagate_net_test
+	cmake --build build/tsan -j $(JOBS) --target wagate wagate_backend_sqlite_test wagate_integration_test wagate_aws_integration_test wagate_base_test wagate_loadtest_test wagate_processing_test wagate_net_test
 	cmake --build build/tsan -j $(JOBS) --target wagate_race_test
 	cmake --build build/tsan -j $(JOBS) --target wagate_aws_emulators_test wagate_aws_auth_test wagate_backend_aws_test
 	cd build/tsan && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
@@ -68,6 +69,9 @@ bench-ingest: release
 
 bench-e2e: release
 	bash bench/e2e.sh
+
+bench-aws: release emulators
+	bash bench/aws.sh
 
 fmt:
 	git ls-files '*.cc' '*.h' | xargs clang-format -i

@@ -11,6 +11,7 @@
 #include <mutex>
 #include <thread>
 
+#include "fake_graph.h"
 #include "harness.h"
 #include "service.h"
 #include "wagate/testing/fake_http_server.h"
@@ -25,60 +26,7 @@ using testing::FakeHttpServer;
 using testing::FakeResponse;
 using testing::RecordedRequest;
 
-constexpr char kAccessToken[] = "EAAG-it-access-token-55e1";
 constexpr char kHandlerSecret[] = "it-handler-secret-0c4d";
-
-FakeResponse Accepted(int n) {
-  return {200, {{"Content-Type", "application/json"}},
-          R"({"messaging_product":"whatsapp","messages":[{"id":"wamid.OUT)" + std::to_string(n) + R"("}]})"};
-}
-
-FakeResponse GraphError(int http_status, int64_t code) {
-  return {http_status, {{"Content-Type", "application/json"}},
-          R"({"error":{"message":"scripted","type":"OAuthException","code":)" + std::to_string(code) + "}}"};
-}
-
-bool IsReadReceipt(const RecordedRequest& r) { return r.body.find("\"status\":\"read\"") != std::string::npos; }
-
-// A fake Graph API: read receipts are accepted; text sends get the scripted answers first, then
-// are accepted.
-class FakeGraph {
- public:
-  FakeGraph() {
-    server_ = FakeHttpServer::Create([this](const RecordedRequest& r) { return Answer(r); }).value();
-  }
-  void Script(std::initializer_list<FakeResponse> answers) {
-    std::lock_guard<std::mutex> lock(mu_);
-    script_.insert(script_.end(), answers);
-  }
-  // Text sends whose context.message_id is `wamid`.
-  std::vector<RecordedRequest> SendsFor(const std::string& wamid) const {
-    std::vector<RecordedRequest> out;
-    for (RecordedRequest& r : server_->Requests()) {
-      if (!IsReadReceipt(r) && r.body.find("\"message_id\":\"" + wamid + "\"") != std::string::npos) {
-        out.push_back(std::move(r));
-      }
-    }
-    return out;
-  }
-  std::string url() const { return server_->url(); }
-
- private:
-  FakeResponse Answer(const RecordedRequest& r) {
-    std::lock_guard<std::mutex> lock(mu_);
-    ++answered_;
-    if (!IsReadReceipt(r) && !script_.empty()) {
-      FakeResponse next = script_.front();
-      script_.pop_front();
-      return next;
-    }
-    return Accepted(answered_);
-  }
-  std::unique_ptr<FakeHttpServer> server_;
-  std::mutex mu_;
-  std::deque<FakeResponse> script_;
-  int answered_ = 0;
-};
 
 class SendTest : public ::testing::Test {
  protected:

@@ -30,12 +30,21 @@ boost::json::object Json(const HttpResult& r) {
 }
 
 boost::json::value AwaitState(const Env& env, const std::string& key, std::string_view state) {
+  return AwaitAnyState(env, key, {state});
+}
+
+boost::json::value AwaitAnyState(const Env& env, const std::string& key,
+                                 std::initializer_list<std::string_view> states) {
   boost::json::value record;
   for (int i = 0; i < 300; ++i) {
     CommandResult r = RunWagate({"inspect", key, "--json"}, env);
     boost::system::error_code ec;
     record = boost::json::parse(r.out, ec);
-    if (!ec && record.is_object() && record.at("state").as_string() == state) return record;
+    if (!ec && record.is_object()) {
+      for (std::string_view state : states) {
+        if (record.at("state").as_string() == state) return record;
+      }
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   return record;

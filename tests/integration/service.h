@@ -29,5 +29,8 @@ boost::json::object Json(const HttpResult& r);
 // Polls `wagate inspect KEY --json` until the record reaches `state` (bounded; processing is
 // asynchronous). Returns the last record seen.
 boost::json::value AwaitState(const Env& env, const std::string& key, std::string_view state);
+// The same, until the record reaches any of `states`.
+boost::json::value AwaitAnyState(const Env& env, const std::string& key,
+                                 std::initializer_list<std::string_view> states);
 
 }  // namespace wagate::integration

@@ -12,13 +12,10 @@
 #include "wagate/app/aws_admin.h"
 #include "wagate/app/backend_options.h"
 #include "wagate/app/pipeline.h"
+#include "wagate/app/serve_backend.h"
 #include "wagate/backends/sqlite/free_disk.h"
 #include "wagate/backends/sqlite/schema.h"
-#include "wagate/backends/sqlite/sqlite_admitter.h"
-#include "wagate/backends/sqlite/sqlite_queue.h"
 #include "wagate/backends/sqlite/sqlite_work_store.h"
-#include "wagate/backends/sqlite/sqlite_worker_registry.h"
-#include "wagate/backends/sqlite/sweeper.h"
 #include "wagate/base/log.h"
 #include "wagate/http/health_handler.h"
 #include "wagate/http/health_monitor.h"
@@ -40,18 +37,6 @@ namespace {
 Status RequireSqlite(const config::Config& config) {
   if (config.backend == config::Backend::kSqlite) return Status::Ok();
   return FailedPreconditionError("WAGATE_BACKEND=aws is not supported by this build; use sqlite");
-}
-
-// Opens the database in the data directory (creating both) and migrates its schema.
-StatusOr<std::unique_ptr<sqlite::Database>> OpenMigrated(const config::Config& config) {
-  std::error_code ec;
-  std::filesystem::create_directories(config.data_dir, ec);
-  if (ec) return UnavailableError("cannot create WAGATE_DATA_DIR " + config.data_dir + ": " + ec.message());
-  StatusOr<std::unique_ptr<sqlite::Database>> db =
-      sqlite::Database::Open(sqlite::DatabasePath(config.data_dir));
-  if (!db.ok()) return db.status();
-  WAGATE_RETURN_IF_ERROR(sqlite::Migrate(**db));
-  return db;
 }
 
 std::string MakeProcessorId() {
@@ -117,7 +102,6 @@ std::string VersionLine() {
 }
 
 Status Serve(const config::Config& config, const ServeOptions& options) {
-  WAGATE_RETURN_IF_ERROR(RequireSqlite(config));
   // Signals are taken synchronously by this thread; every thread started below inherits the mask.
   sigset_t signals;
   sigemptyset(&signals);
@@ -126,65 +110,31 @@ Status Serve(const config::Config& config, const ServeOptions& options) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   const Clock& clock = SystemClock::Instance();
-  StatusOr<std::unique_ptr<sqlite::Database>> writer_db = OpenMigrated(config);
-  if (!writer_db.ok()) return writer_db.status();
-  std::string db_path = (*writer_db)->path();
-  auto open_reader = [&]() { return sqlite::Database::Open(db_path); };
+  StatusOr<std::unique_ptr<ServeBackend>> opened = config.backend == config::Backend::kAws
+                                                       ? OpenAwsServeBackend(config, clock)
+                                                       : OpenSqliteServeBackend(config, clock);
+  if (!opened.ok()) return opened.status();
+  ServeBackend& backend = **opened;
   const std::string processor_id = MakeProcessorId();
-  // Commits in this process wake this process's long polls at once.
-  auto signal = std::make_shared<sqlite::QueueSignal>();
 
   // Analytics: every outcome of this process, batched into the `analytics` queue.
-  StatusOr<std::unique_ptr<sqlite::Database>> events_db = open_reader();
-  if (!events_db.ok()) return events_db.status();
-  WAGATE_RETURN_IF_ERROR((*events_db)->RelaxDurability());  // analytics may lose their last batch
-  sqlite::SqliteQueue events_queue(std::move(*events_db), QueueOptions(config, signal), clock);
-  processing::EventPublisher events(events_queue, {});
+  processing::EventPublisher events(backend.events_queue(), {});
   events.Start();
 
   std::unique_ptr<Pipeline> pipeline;
   if (options.role != Role::kApi) {
-    StatusOr<std::unique_ptr<Pipeline>> made =
-        Pipeline::Create(config, db_path, processor_id, clock, signal, &events);
+    StatusOr<std::unique_ptr<Pipeline>> made = Pipeline::Create(
+        config, [&backend](bool durable) { return backend.OpenPipelineStorage(durable); },
+        processor_id, clock, &events);
     if (!made.ok()) return made.status();
     pipeline = std::move(*made);
   }
+  backend.StartHousekeeping();
 
-  sqlite::SqliteAdmitter::Options admit_options;
-  admit_options.dedup_ttl = std::chrono::seconds(config.dedup_ttl_seconds);
-  admit_options.min_free_disk_bytes = static_cast<uint64_t>(config.min_free_disk_mb) * 1024 * 1024;
-  admit_options.max_items_per_commit = static_cast<size_t>(config.group_commit_max_items);
-  admit_options.signal = signal;
-  StatusOr<std::unique_ptr<sqlite::SqliteAdmitter>> admitter =
-      sqlite::SqliteAdmitter::Create(std::move(*writer_db), admit_options, clock);
-  if (!admitter.ok()) return admitter.status();
-
-  StatusOr<std::unique_ptr<sqlite::Database>> store_db = open_reader();
-  if (!store_db.ok()) return store_db.status();
-  StatusOr<std::unique_ptr<sqlite::SqliteWorkStore>> store =
-      sqlite::SqliteWorkStore::Create(std::move(*store_db), StoreOptions(config), clock);
-  if (!store.ok()) return store.status();
-  StatusOr<std::unique_ptr<sqlite::Database>> stats_db = open_reader();
-  if (!stats_db.ok()) return stats_db.status();
-  sqlite::SqliteQueue queues(std::move(*stats_db), QueueOptions(config, signal), clock);
-
-  // Housekeeping: retention moves, expired records, WAL checkpoints.
-  StatusOr<std::unique_ptr<sqlite::Database>> sweeper_db = open_reader();
-  if (!sweeper_db.ok()) return sweeper_db.status();
-  sqlite::Sweeper::Options sweeper_options;
-  sweeper_options.retention = std::chrono::seconds(config.sqs_message_retention_seconds);
-  StatusOr<std::unique_ptr<sqlite::Sweeper>> sweeper =
-      sqlite::Sweeper::Create(std::move(*sweeper_db), sweeper_options, clock);
-  if (!sweeper.ok()) return sweeper.status();
-  (*sweeper)->Start();
-
-  http::HealthMonitor monitor(**store, queues, clock);
-  StatusOr<std::unique_ptr<sqlite::Database>> workers_db = open_reader();
-  if (!workers_db.ok()) return workers_db.status();
-  sqlite::SqliteWorkerRegistry workers(std::move(*workers_db));
+  http::HealthMonitor monitor(backend.store(), backend.queue_stats(), clock);
   const Timestamp started_at = clock.Now();
   const std::string role_name(RoleName(options.role));
-  monitor.SetWorkers(&workers, [&]() -> std::optional<ports::WorkerBeat> {
+  monitor.SetWorkers(&backend.workers(), [&]() -> std::optional<ports::WorkerBeat> {
     if (!pipeline) return std::nullopt;
     PipelineView v = pipeline->View();
     return ports::WorkerBeat{processor_id, role_name, started_at, clock.Now(), v.running,
@@ -193,13 +143,14 @@ Status Serve(const config::Config& config, const ServeOptions& options) {
   monitor.Start();
 
   whatsapp::SignatureVerifier verifier(config.app_secrets);
-  ingest::IngestService ingest(verifier, **admitter, &events, clock);
+  ingest::IngestService ingest(verifier, backend.admitter(), &events, clock);
   http::Router router;
   http::WebhookHandler webhook(config.verify_token, ingest);
   webhook.AddRoutes(router);
   http::HealthHandler health(
       http::ServiceInfo{WAGATE_VERSION, std::string(config::EnvironmentName(config.environment)),
-                        std::string(config::BackendName(config.backend)), processor_id},
+                        std::string(config::BackendName(config.backend)), processor_id,
+                        backend.store_component(), backend.queue_component()},
       monitor, clock, [&pipeline, &monitor, &processor_id]() {
         // This process's own counts, live, plus every other worker's last heartbeat.
         http::ProcessorView view;
@@ -233,7 +184,7 @@ Status Serve(const config::Config& config, const ServeOptions& options) {
     StatusOr<std::unique_ptr<http::Server>> made = http::Server::Create(server_options, router);
     if (!made.ok()) {
       monitor.Stop();
-      (*admitter)->Stop();
+      backend.Stop();
       return made.status();
     }
     server = std::move(*made);
@@ -242,19 +193,20 @@ Status Serve(const config::Config& config, const ServeOptions& options) {
       Status written = WritePortFile(options.port_file, server->port());
       if (!written.ok()) log::Error("port file not written", {log::F("error", written.ToString())});
     }
+    const auto [where, location] = backend.Describe();
     log::Info("listening", {log::F("host", config.host), log::F("port", server->port()),
                             log::F("backend", config::BackendName(config.backend)),
                             log::F("environment", config::EnvironmentName(config.environment)),
-                            log::F("database", db_path), log::F("http_threads", server_options.threads),
+                            log::F(where, location), log::F("http_threads", server_options.threads),
                             log::F("signature_check", verifier.enabled())});
   }
   // ANALYTICS_SINK=jsonl:<path> drains the analytics queue into a file, in processing roles.
-  std::unique_ptr<sqlite::SqliteQueue> sink_queue;
+  std::unique_ptr<ports::Queue> sink_queue;
   std::unique_ptr<processing::JsonlSink> sink;
   if (pipeline && config.analytics_sink.starts_with("jsonl:")) {
-    StatusOr<std::unique_ptr<sqlite::Database>> sink_db = open_reader();
-    if (!sink_db.ok()) return sink_db.status();
-    sink_queue = std::make_unique<sqlite::SqliteQueue>(std::move(*sink_db), QueueOptions(config, signal), clock);
+    StatusOr<std::unique_ptr<ports::Queue>> queue = backend.OpenQueue();
+    if (!queue.ok()) return queue.status();
+    sink_queue = std::move(*queue);
     sink = std::make_unique<processing::JsonlSink>(*sink_queue, config.analytics_sink.substr(6));
     WAGATE_RETURN_IF_ERROR(sink->Open());
     sink->Start();
@@ -285,17 +237,16 @@ Status Serve(const config::Config& config, const ServeOptions& options) {
   if (pipeline) pipeline->Stop();  // running handlers finish within SHUTDOWN_GRACE_SECONDS
   events.Stop();                   // the last events reach the queue
   if (sink) sink->Stop();
-  (*sweeper)->Stop();
-  (*admitter)->Stop();
+  backend.Stop();                  // housekeeping, and the admitter finishes what it holds
   monitor.Stop();
-  if (pipeline) (void)workers.Forget(processor_id);  // a clean stop is not a lost worker
+  if (pipeline) (void)backend.workers().Forget(processor_id);  // a clean stop is not a lost worker
   log::Info("stopped");
   return Status::Ok();
 }
 
 StatusOr<std::vector<std::string>> Provision(const config::Config& config) {
   if (config.backend == config::Backend::kAws) return AwsProvision(config);
-  StatusOr<std::unique_ptr<sqlite::Database>> db = OpenMigrated(config);
+  StatusOr<std::unique_ptr<sqlite::Database>> db = OpenMigratedDatabase(config);
   if (!db.ok()) return db.status();
   return std::vector<std::string>{
       "sqlite database " + (*db)->path() + " at schema version " +

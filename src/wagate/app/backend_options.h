@@ -10,6 +10,9 @@
 
 namespace wagate::app {
 
+// Opens the database in the data directory (creating both) and migrates its schema.
+StatusOr<std::unique_ptr<sqlite::Database>> OpenMigratedDatabase(const config::Config& config);
+
 // `signal` wakes this process's long polls after local commits (null: polling only).
 inline sqlite::SqliteWorkStore::Options StoreOptions(
     const config::Config& config, std::shared_ptr<sqlite::QueueSignal> signal = nullptr) {

@@ -2,7 +2,6 @@
 
 #include <atomic>
 
-#include "wagate/app/backend_options.h"
 #include "wagate/base/log.h"
 #include "wagate/handlers/echo_handler.h"
 #include "wagate/handlers/http_handler.h"
@@ -35,8 +34,7 @@ bool DryRun(const config::Config& config) {
 
 // One processing half: its own connections, and the consumer that drains its queue.
 struct Half {
-  std::unique_ptr<sqlite::SqliteQueue> queue;
-  std::unique_ptr<sqlite::SqliteWorkStore> store;
+  PipelineStorage storage;
   std::unique_ptr<ports::Handler> handler;     // processors and the dry-run sender
   std::unique_ptr<ports::GraphApi> graph;      // the real sender
   std::unique_ptr<processing::QueueConsumer> consumer;
@@ -52,20 +50,13 @@ struct Pipeline::Parts {
 
 namespace {
 
-// `durable`: every commit fsync'd. Only the real sender needs it (SENDING must be on disk before
-// the Graph API call); the processors' and the dry-run sender's commits may rely on the next
-// durable commit on the file (see sqlite/database.h), which saves an fsync per claim, complete
-// and delete.
-Status OpenHalf(Half& half, const config::Config& config, const std::string& db_path,
-                const Clock& clock, const std::shared_ptr<sqlite::QueueSignal>& signal,
-                bool durable) {
-  // The half's queue and work store share one connection (see sqlite/connection.h).
-  StatusOr<std::unique_ptr<sqlite::Database>> db = sqlite::Database::Open(db_path);
-  if (!db.ok()) return db.status();
-  if (!durable) WAGATE_RETURN_IF_ERROR((*db)->RelaxDurability());
-  auto connection = std::make_shared<sqlite::Connection>(std::move(*db));
-  half.queue = std::make_unique<sqlite::SqliteQueue>(connection, QueueOptions(config, signal), clock);
-  half.store = sqlite::SqliteWorkStore::Create(connection, StoreOptions(config, signal), clock);
+// Only the real sender needs durable storage (SENDING must be stored before the Graph API
+// call); the processors' and the dry-run sender's writes may be relaxed (on sqlite they rely on
+// the next durable commit on the file, see sqlite/database.h).
+Status OpenHalf(Half& half, const OpenPipelineStorage& open_storage, bool durable) {
+  StatusOr<PipelineStorage> storage = open_storage(durable);
+  if (!storage.ok()) return storage.status();
+  half.storage = std::move(*storage);
   return Status::Ok();
 }
 
@@ -92,7 +83,7 @@ Status BuildSenders(Half& half, const config::Config& config, const std::string&
     base.queue = domain::QueueName::kOutgoing;
     base.thread_name = "sender";
     half.handler = std::make_unique<processing::DryRunSender>();
-    half.consumer = std::make_unique<processing::Processor>(*half.queue, *half.store, *half.handler,
+    half.consumer = std::make_unique<processing::Processor>(*half.storage.queue, *half.storage.store, *half.handler,
                                                             clock, random, base);
     return Status::Ok();
   }
@@ -111,7 +102,7 @@ Status BuildSenders(Half& half, const config::Config& config, const std::string&
   options.throttle_max = std::chrono::seconds(config.send_throttle_max_seconds);
   options.uncertain_resend_after = std::chrono::seconds(config.uncertain_resend_after_seconds);
   options.pacing.rate_per_number = config.send_rate_per_number / std::max(1, config.sender_instances);
-  half.consumer = std::make_unique<processing::Sender>(*half.queue, *half.store, *half.graph, clock,
+  half.consumer = std::make_unique<processing::Sender>(*half.storage.queue, *half.storage.store, *half.graph, clock,
                                                        random, options);
   return Status::Ok();
 }
@@ -119,11 +110,9 @@ Status BuildSenders(Half& half, const config::Config& config, const std::string&
 }  // namespace
 
 StatusOr<std::unique_ptr<Pipeline>> Pipeline::Create(const config::Config& config,
-                                                     const std::string& db_path,
+                                                     const OpenPipelineStorage& open_storage,
                                                      const std::string& worker_id,
-                                                     const Clock& clock,
-                                                     std::shared_ptr<sqlite::QueueSignal> signal,
-                                                     ports::EventSink* events) {
+                                                     const Clock& clock, ports::EventSink* events) {
   auto parts = std::make_unique<Parts>();
   parts->processors_configured = config.workers > 0;
 
@@ -131,13 +120,13 @@ StatusOr<std::unique_ptr<Pipeline>> Pipeline::Create(const config::Config& confi
   StatusOr<std::unique_ptr<ports::Handler>> handler = MakeHandler(config);
   if (!handler.ok()) return handler.status();
   processors.handler = std::move(*handler);
-  WAGATE_RETURN_IF_ERROR(OpenHalf(processors, config, db_path, clock, signal, /*durable=*/false));
+  WAGATE_RETURN_IF_ERROR(OpenHalf(processors, open_storage, /*durable=*/false));
   processing::ProcessorOptions options = ProcessorOptionsFor(config, worker_id, events);
   options.workers = config.workers;
   processors.consumer = std::make_unique<processing::Processor>(
-      *processors.queue, *processors.store, *processors.handler, clock, parts->random, options);
+      *processors.storage.queue, *processors.storage.store, *processors.handler, clock, parts->random, options);
 
-  WAGATE_RETURN_IF_ERROR(OpenHalf(parts->senders, config, db_path, clock, signal, /*durable=*/!DryRun(config)));
+  WAGATE_RETURN_IF_ERROR(OpenHalf(parts->senders, open_storage, /*durable=*/!DryRun(config)));
   WAGATE_RETURN_IF_ERROR(BuildSenders(parts->senders, config, worker_id, clock, parts->random, events));
   return std::unique_ptr<Pipeline>(new Pipeline(std::move(parts)));
 }

@@ -20,9 +20,18 @@ boost::json::object QueueJson(const std::optional<ports::QueueStats>& s) {
 }
 
 // Why the service cannot take traffic, or empty when it can.
-std::string UnhealthyReason(const HealthSnapshot& snap, bool draining) {
+bool QueuesReachable(const HealthSnapshot& snap) {
+  for (const auto& q : snap.queues) {
+    if (!q) return false;
+  }
+  return true;
+}
+
+// `separate_queues`: the queues are a service of their own (aws), so their reachability counts.
+std::string UnhealthyReason(const HealthSnapshot& snap, bool draining, bool separate_queues) {
   if (draining) return "draining";
   if (!snap.store.ok()) return "store unreachable: " + snap.store.message();
+  if (separate_queues && !QueuesReachable(snap)) return "queues unreachable";
   return {};
 }
 
@@ -56,7 +65,7 @@ Response HealthHandler::Root() const {
 }
 
 Response HealthHandler::Health() const {
-  std::string reason = UnhealthyReason(monitor_.Snapshot(), monitor_.draining());
+  std::string reason = UnhealthyReason(monitor_.Snapshot(), monitor_.draining(), !info_.queue_component.empty());
   if (reason.empty()) return JsonResponse(200, R"({"status":"healthy"})");
   boost::json::object o{{"status", "unhealthy"}, {"reason", reason}};
   return JsonResponse(503, boost::json::serialize(o));
@@ -64,12 +73,16 @@ Response HealthHandler::Health() const {
 
 Response HealthHandler::Detailed() const {
   HealthSnapshot snap = monitor_.Snapshot();
-  std::string reason = UnhealthyReason(snap, monitor_.draining());
+  std::string reason = UnhealthyReason(snap, monitor_.draining(), !info_.queue_component.empty());
   boost::json::array alerts;  // the processing and operations work computes alerts
   std::string status = !reason.empty() ? "unhealthy" : alerts.empty() ? "healthy" : "degraded";
 
   boost::json::object components;
-  components[info_.backend] = snap.store.ok() ? "connected" : "disconnected";
+  components[info_.store_component.empty() ? info_.backend : info_.store_component] =
+      snap.store.ok() ? "connected" : "disconnected";
+  if (!info_.queue_component.empty()) {
+    components[info_.queue_component] = QueuesReachable(snap) ? "connected" : "disconnected";
+  }
   const ProcessorView processor = processor_();
   const char* processor_status = processor.running ? "running" : "stopped";
   components["message_processor"] = processor_status;

@@ -23,6 +23,10 @@ struct ServiceInfo {
   std::string environment;
   std::string backend;       // "sqlite" | "aws"
   std::string processor_id;  // e.g. "host-1234-ab12"
+  // Components of /health/detailed: the store ("sqlite", "dynamodb") and, where the queues are
+  // a service of their own, the queues ("sqs"; "" on sqlite).
+  std::string store_component;
+  std::string queue_component;
 };
 
 // What /health/detailed shows of the processing pipeline of this process.

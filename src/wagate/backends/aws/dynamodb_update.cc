@@ -67,6 +67,16 @@ DynamoUpdate& DynamoUpdate::Set(std::string_view attribute, json::object value) 
   return *this;
 }
 
+DynamoUpdate& DynamoUpdate::SetPath(const std::string& path, json::object value) {
+  sets_.push_back(path + " = " + Value(std::move(value)));
+  return *this;
+}
+
+DynamoUpdate& DynamoUpdate::NameAs(std::string_view placeholder, std::string_view attribute) {
+  names_["#" + std::string(placeholder)] = attribute;
+  return *this;
+}
+
 DynamoUpdate& DynamoUpdate::Increment(std::string_view attribute, int64_t n) {
   const std::string a = Name(attribute);
   sets_.push_back(a + " = " + a + " + " + Value(N(n)));

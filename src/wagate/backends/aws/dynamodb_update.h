@@ -44,6 +44,11 @@ class DynamoUpdate {
   std::string Value(boost::json::object value);
 
   DynamoUpdate& Set(std::string_view attribute, boost::json::object value);
+  // SET <path> = :value, for a path built with Name() ("#a.#b").
+  DynamoUpdate& SetPath(const std::string& path, boost::json::object value);
+  // Registers "#placeholder" for an attribute name that is not a valid placeholder itself (a
+  // map key such as a worker id).
+  DynamoUpdate& NameAs(std::string_view placeholder, std::string_view attribute);
   // SET #a = #a + :n (the attribute must exist; see SetAdd for counters that may not).
   DynamoUpdate& Increment(std::string_view attribute, int64_t n);
   // SET #a = if_not_exists(#a, :start) + :n.
