@@ -38,11 +38,13 @@ StatusOr<ProvisionedTable> ProvisionTable(AwsJsonClient& dynamodb, const TableSe
   } else if (created->error_type != "ResourceInUseException") {
     return DynamoStatus(*created, "CreateTable " + settings.name);
   }
-  // Wait until ACTIVE (new tables take a few seconds on AWS).
+  // Wait until ACTIVE (new tables take a few seconds on AWS, which may even answer "not found"
+  // for a moment right after CreateTable).
   for (int i = 0;; ++i) {
     StatusOr<json::object> table = DescribeTable(dynamodb, settings.name);
-    if (!table.ok()) return table.status();
-    const json::value* status = table->if_contains("TableStatus");
+    const bool not_yet = !table.ok() && out.created && table.status().code() == StatusCode::kFailedPrecondition;
+    if (!table.ok() && !not_yet) return table.status();
+    const json::value* status = table.ok() ? table->if_contains("TableStatus") : nullptr;
     if (status && status->is_string() && status->as_string() == "ACTIVE") break;
     if (i == 120) return UnavailableError("table " + settings.name + " did not become ACTIVE in 60 s");
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
