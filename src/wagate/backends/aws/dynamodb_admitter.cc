@@ -107,7 +107,7 @@ void DynamoDbAdmitter::Step1PutPending(const std::shared_ptr<Request>& r, size_t
     for (std::string_view a : kPerLifeAttributes) u.Remove(a);
     u.Condition("attribute_not_exists(" + u.Name("msgid") + ") OR " + u.Name("expires_at") +
                 " <= " + u.Value(N(now_ms)));
-    StatusOr<WriteResult> put = RunUpdate(dynamodb_, options_.table, u);
+    StatusOr<WriteResult> put = RunUpdate(dynamodb_, options_.table, u, r->deadline);
     if (!put.ok()) return r->Failed(put.status());
     if (put->applied) {
       r->step1[i] = Step1::kOwned;
@@ -130,7 +130,7 @@ void DynamoDbAdmitter::Step1PutPending(const std::shared_ptr<Request>& r, size_t
     takeover.Set("updated_at", N(now_ms)).Increment("fence", 1);
     takeover.Condition(takeover.Name("state") + " = " + takeover.Value(S(StateName(RecordState::kPending))) +
                        " AND " + takeover.Name("fence") + " = " + takeover.Value(N(fence)));
-    StatusOr<WriteResult> taken = RunUpdate(dynamodb_, options_.table, takeover);
+    StatusOr<WriteResult> taken = RunUpdate(dynamodb_, options_.table, takeover, r->deadline);
     if (!taken.ok()) return r->Failed(taken.status());
     if (taken->applied) {
       r->step1[i] = Step1::kOwned;

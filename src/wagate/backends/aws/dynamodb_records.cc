@@ -19,9 +19,11 @@ Status DynamoStatus(const AwsAnswer& refused, std::string_view operation) {
   return UnavailableError(what);
 }
 
-StatusOr<json::object> GetItem(AwsJsonClient& dynamodb, const std::string& table, std::string_view key) {
+StatusOr<json::object> GetItem(AwsJsonClient& dynamodb, const std::string& table, std::string_view key,
+                               Deadline deadline) {
   StatusOr<AwsAnswer> answer = dynamodb.Call(
-      "GetItem", {{"TableName", table}, {"Key", {{"msgid", S(key)}}}, {"ConsistentRead", true}});
+      "GetItem", {{"TableName", table}, {"Key", {{"msgid", S(key)}}}, {"ConsistentRead", true}},
+      Millis(0), deadline);
   if (!answer.ok()) return answer.status();
   if (!answer->ok()) return DynamoStatus(*answer, "GetItem");
   json::value* item = answer->body.if_contains("Item");
@@ -30,8 +32,8 @@ StatusOr<json::object> GetItem(AwsJsonClient& dynamodb, const std::string& table
 }
 
 StatusOr<WriteResult> RunUpdate(AwsJsonClient& dynamodb, const std::string& table,
-                                const DynamoUpdate& update) {
-  StatusOr<AwsAnswer> answer = dynamodb.Call("UpdateItem", update.Request());
+                                const DynamoUpdate& update, Deadline deadline) {
+  StatusOr<AwsAnswer> answer = dynamodb.Call("UpdateItem", update.Request(), Millis(0), deadline);
   if (!answer.ok()) return answer.status();
   WriteResult result;
   if (answer->ok()) {
@@ -49,7 +51,7 @@ StatusOr<WriteResult> RunUpdate(AwsJsonClient& dynamodb, const std::string& tabl
     return result;
   }
   // The service did not return the old item (ReturnValuesOnConditionCheckFailure unsupported).
-  StatusOr<json::object> current = GetItem(dynamodb, table, update.key());
+  StatusOr<json::object> current = GetItem(dynamodb, table, update.key(), deadline);
   if (!current.ok()) return current.status();
   result.item = std::move(*current);
   return result;

@@ -37,11 +37,13 @@ struct WriteResult {
 
 // Runs one conditional UpdateItem. When the condition fails and the answer carries no `Item`,
 // one consistent GetItem reads the current one.
+// `deadline`: no attempt starts, and no retry waits, past it (DeadlineExceeded).
+using Deadline = std::optional<std::chrono::steady_clock::time_point>;
 StatusOr<WriteResult> RunUpdate(AwsJsonClient& dynamodb, const std::string& table,
-                                const DynamoUpdate& update);
+                                const DynamoUpdate& update, Deadline deadline = {});
 // A consistent read; an empty object when there is no item.
 StatusOr<boost::json::object> GetItem(AwsJsonClient& dynamodb, const std::string& table,
-                                      std::string_view key);
+                                      std::string_view key, Deadline deadline = {});
 
 // How DynamoDB's refusals map to statuses: ResourceNotFoundException → FailedPrecondition (run
 // `wagate provision`), AccessDeniedException → PermissionDenied, ValidationException → Internal,
