@@ -70,8 +70,13 @@ display_command="wagate loadtest --url http://127.0.0.1:PORT/webhook --connectio
 ticks_before="$(cpu_ticks "/proc/$server_pid/stat")"
 emulator_ticks_before="$(cpu_ticks "/proc/$emulators_pid/stat")"
 loadtest_status=0
+# PERF_DATA=<file>: also record a CPU profile of the service during the load (perf record -g).
+if [[ -n "${PERF_DATA:-}" ]]; then
+  perf record -g -o "$PERF_DATA" -p "$server_pid" -- sleep "$duration" >/dev/null 2>&1 &
+fi
 "${loadtest[@]}" >"$work/report.json" 2>"$work/loadtest.err" || loadtest_status=$?
 ticks_after="$(cpu_ticks "/proc/$server_pid/stat")"
+threads="$(thread_cpu "$server_pid")"
 emulator_ticks_after="$(cpu_ticks "/proc/$emulators_pid/stat")"
 peak_rss_kb="$(awk '/^VmHWM:/ { print $2 }' "/proc/$server_pid/status")"
 stop_service
@@ -113,6 +118,12 @@ ensure_results_header
   echo "| latency p50 / p99 | $p50 ms / $p99 ms | — (mostly emulator time) |"
   echo "| gateway peak RSS | $peak_rss_mib MiB | — |"
   echo "| answers | $statuses | — |"
+  echo
+  echo "Service CPU by thread over the whole run (name, threads, seconds):"
+  echo
+  echo '```'
+  echo "$threads"
+  echo '```'
 } >>"$results"
 
 echo "bench/aws.sh: $cpu_us µs gateway CPU per accepted message ($accepted accepted, $req_per_sec req/s, p99 $p99 ms)"

@@ -51,16 +51,6 @@ bench_init jq curl sqlite3
 [[ "$requests" == 0 ]] && duration_arg="$duration" || duration_arg=0
 db="$work/data/wagate.db"
 
-# CPU seconds per thread name, summed over threads of the same name: "name seconds" lines.
-thread_cpu() {
-  local hz task name
-  hz="$(getconf CLK_TCK)"
-  for task in /proc/"$1"/task/*; do
-    name="$(<"$task/comm")" || continue
-    echo "${name// /_} $(cpu_ticks "$task/stat")"
-  done | awk -v hz="$hz" '{ t[$1] += $2; n[$1]++ } END { for (k in t) printf "%s %d %.2f\n", k, n[k], t[k] / hz }' |
-    sort -k3 -nr
-}
 
 ro_sql() { sqlite3 -readonly -batch -noheader "file:$db?mode=ro" "$1"; }
 

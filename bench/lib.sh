@@ -8,6 +8,7 @@
 #                        answer 200 on /health; sets `port`
 #   stop_service         SIGTERM, waits for the exit; sets `server_status`
 #   cpu_ticks FILE       user + system ticks from a /proc/PID/stat or /proc/PID/task/TID/stat
+#   thread_cpu PID       CPU seconds per thread name of a process
 #   ensure_results_header  starts $results with the file's header when it does not exist yet
 
 die() { echo "bench/$bench_name.sh: $*" >&2; exit 1; }
@@ -56,6 +57,18 @@ cpu_ticks() {
   stat="$(<"$1")"
   stat="${stat##*) }"
   awk '{ print $12 + $13 }' <<<"$stat"
+}
+
+# CPU time per thread name of process $1, summed over threads of the same name:
+# "name threads seconds" lines, busiest first.
+thread_cpu() {
+  local hz task name
+  hz="$(getconf CLK_TCK)"
+  for task in /proc/"$1"/task/*; do
+    name="$(<"$task/comm")" || continue
+    echo "${name// /_} $(cpu_ticks "$task/stat")"
+  done | awk -v hz="$hz" '{ t[$1] += $2; n[$1]++ } END { for (k in t) printf "%s %d %.2f\n", k, n[k], t[k] / hz }' |
+    sort -k3 -nr
 }
 
 ensure_results_header() {

@@ -20,7 +20,8 @@ aws::Environment CredentialEnvironment(const config::Config& config) {
 
 AwsClients::AwsClients(const config::Config& config)
     : credentials_(aws::MakeCredentialChain(CredentialEnvironment(config), SystemClock::Instance())),
-      http_(net::HttpClientPool::Options{.max_idle = 128}) {
+      // AWS calls are repeated after any failure, so they need not observe request writes.
+      http_(net::HttpClientPool::Options{.client = {.observe_writes = false}, .max_idle = 128}) {
   auto make = [&](std::string service, std::string prefix, const std::string& service_endpoint) {
     aws::AwsJsonClient::Options options;
     options.endpoint = aws::ResolveEndpoint(service, config.aws_region, config.aws_endpoint_url,

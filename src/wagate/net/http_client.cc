@@ -197,9 +197,11 @@ HttpResult HttpClient::Impl::Send(const HttpRequest& request) {
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers.list);
   // The debug callback is how the client learns that request bytes were written; libcurl calls
   // it only in verbose mode, and then writes nothing itself.
-  curl_easy_setopt(curl, CURLOPT_VERBOSE, 1L);
-  curl_easy_setopt(curl, CURLOPT_DEBUGFUNCTION, &Impl::OnDebug);
-  curl_easy_setopt(curl, CURLOPT_DEBUGDATA, this);
+  if (options.observe_writes) {
+    curl_easy_setopt(curl, CURLOPT_VERBOSE, 1L);
+    curl_easy_setopt(curl, CURLOPT_DEBUGFUNCTION, &Impl::OnDebug);
+    curl_easy_setopt(curl, CURLOPT_DEBUGDATA, this);
+  }
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, &Impl::OnHeader);
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, this);
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &Impl::OnBody);
@@ -240,7 +242,9 @@ HttpResult HttpClient::Impl::Fail(CURLcode code, const HttpRequest& request) {
     return HttpResult::Unknown(UnavailableError(
         what + "response body exceeds " + std::to_string(options.max_response_bytes) + " bytes"));
   }
-  if (!wrote_request) {
+  const bool not_connected = code == CURLE_COULDNT_CONNECT || code == CURLE_COULDNT_RESOLVE_HOST ||
+                             code == CURLE_COULDNT_RESOLVE_PROXY;
+  if (options.observe_writes ? !wrote_request : not_connected) {
     return HttpResult::NotSent(UnavailableError(what + reason + " (request not sent)"));
   }
   if (code == CURLE_OPERATION_TIMEDOUT) {

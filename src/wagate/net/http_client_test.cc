@@ -200,6 +200,25 @@ TEST(HttpClientTest, ARefusedConnectionIsNotSent) {
   EXPECT_EQ(message.find("q-secret"), std::string::npos) << message;
 }
 
+TEST(HttpClientTest, WithoutObservingWritesOnlyAFailedConnectIsNotSent) {
+  HttpClient client(HttpClient::Options{.observe_writes = false});
+  HttpResult refused = client.Send(
+      {"POST", "http://127.0.0.1:" + std::to_string(ClosedPort()) + "/x", {}, "{}", Millis(500)});
+  EXPECT_EQ(refused.outcome(), HttpOutcome::kNotSent) << refused.status().ToString();
+
+  auto server = StartServer([](const RecordedRequest& r) {
+    FakeResponse answer;
+    answer.drop_connection = r.target == "/drop";
+    answer.body = "ok";
+    return answer;
+  });
+  HttpResult ok = client.Send({"POST", server->url() + "/ok", {}, "{}", Millis(2000)});
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  EXPECT_EQ(ok.response().body, "ok");
+  HttpResult dropped = client.Send({"POST", server->url() + "/drop", {}, "{}", Millis(2000)});
+  EXPECT_EQ(dropped.outcome(), HttpOutcome::kUnknown) << dropped.status().ToString();
+}
+
 TEST(HttpClientTest, AnUnresolvableHostIsNotSent) {
   HttpClient client;
   HttpResult result =

@@ -32,7 +32,7 @@ class EmulatorClients {
  private:
   testing::AwsEmulators& emulators_;
   std::unique_ptr<CredentialsProvider> credentials_;
-  net::HttpClientPool http_;
+  net::HttpClientPool http_{net::HttpClientPool::Options{.client = {.observe_writes = false}}};
   SystemRandom random_;
   std::unique_ptr<AwsJsonClient> dynamodb_;
   std::unique_ptr<AwsJsonClient> sqs_;

@@ -221,6 +221,27 @@ std::string SigningKey(std::string_view secret_access_key, Timestamp now,
   return HmacSha256(key, "aws4_request");
 }
 
+namespace {
+
+// The signing key changes only with the day, the secret and the scope, so each thread keeps the
+// last one it derived (four HMACs saved on almost every request).
+const std::string& CachedSigningKey(std::string_view secret_access_key, Timestamp now,
+                                    const SigningScope& scope) {
+  struct Cache {
+    std::string secret, date, region, service, key;
+  };
+  thread_local Cache cache;
+  const std::string date = DateStamp(now);
+  if (cache.key.empty() || cache.date != date || cache.secret != secret_access_key ||
+      cache.region != scope.region || cache.service != scope.service) {
+    cache = {std::string(secret_access_key), date, scope.region, scope.service,
+             SigningKey(secret_access_key, now, scope)};
+  }
+  return cache.key;
+}
+
+}  // namespace
+
 std::string Signature(std::string_view signing_key, std::string_view string_to_sign) {
   return HexEncode(HmacSha256(signing_key, string_to_sign));
 }
@@ -290,7 +311,7 @@ Status SignRequest(net::HttpRequest& request, const Credentials& credentials,
   input.headers = request.headers;
   input.payload_hash = Sha256Hex(request.body);
   std::string canonical_request = CanonicalRequest(input);
-  std::string signature = Signature(SigningKey(credentials.secret_access_key, now, scope),
+  std::string signature = Signature(CachedSigningKey(credentials.secret_access_key, now, scope),
                                     StringToSign(now, scope, canonical_request));
 
   std::string authorization(kAlgorithm);
