@@ -1,5 +1,6 @@
 #include "wagate/backends/aws/dynamodb_admitter.h"
 
+#include <array>
 #include <atomic>
 #include <boost/json.hpp>
 #include <unordered_set>
@@ -52,7 +53,7 @@ struct DynamoDbAdmitter::Request {
 DynamoDbAdmitter::DynamoDbAdmitter(AwsJsonClient& dynamodb, SqsQueue& queues,
                                    ports::WorkStore& store, Options options, const Clock& clock)
     : dynamodb_(dynamodb), queues_(queues), store_(store), options_(std::move(options)),
-      clock_(clock), pool_(options_.max_in_flight, "aws-admit") {}
+      clock_(clock), batcher_(queues), pool_(options_.max_in_flight, "aws-admit") {}
 
 DynamoDbAdmitter::~DynamoDbAdmitter() { Stop(); }
 
@@ -142,49 +143,51 @@ void DynamoDbAdmitter::Step1PutPending(const std::shared_ptr<Request>& r, size_t
 }
 
 void DynamoDbAdmitter::Step2Send(const std::shared_ptr<Request>& r) {
-  // Batches of up to 10 owned items per queue, and one batch of quarantined pieces.
-  struct Batch {
-    domain::QueueName queue;
-    std::vector<size_t> items;
-  };
-  auto batches = std::make_shared<std::vector<Batch>>();
+  // The owned items go to their queues through the batcher, which joins them with other
+  // requests' items into SendMessageBatch calls; quarantined pieces go to the incoming DLQ.
+  std::array<std::vector<size_t>, 3> by_queue;
   for (size_t i = 0; i < r->request.items.size(); ++i) {
     if (r->step1[i] != Step1::kOwned) continue;
-    const domain::QueueName q = domain::QueueForKind(r->request.items[i].kind);
-    if (batches->empty() || batches->back().queue != q || batches->back().items.size() == 10) {
-      batches->push_back({q, {}});
-    }
-    batches->back().items.push_back(i);
+    by_queue[static_cast<size_t>(domain::QueueForKind(r->request.items[i].kind))].push_back(i);
   }
   const bool quarantine = !r->request.quarantined.empty();
-  pool_.FanOut(
-      batches->size() + (quarantine ? 1 : 0),
-      [this, r, batches](size_t b) {
-        if (!r->Failure().ok()) return;
-        if (b == batches->size()) {  // the quarantined pieces
-          std::vector<SqsQueue::DeadLetter> letters;
-          for (const domain::QuarantinedPayload& q : r->request.quarantined) {
-            letters.push_back({"", q.raw, {q.reason, QuarantineDetail(q), ""}});
-          }
-          StatusOr<std::vector<std::string>> sent =
-              queues_.SendDeadLetters(domain::QueueName::kIncoming, std::move(letters));
-          if (!sent.ok()) r->Failed(sent.status());
-          return;
-        }
-        const Batch& batch = (*batches)[b];
-        std::vector<ports::OutgoingMessage> messages;
-        for (size_t i : batch.items) {
-          messages.push_back({r->request.items[i].key, r->request.items[i].payload, Millis(0)});
-        }
-        StatusOr<std::vector<std::string>> ids = queues_.Send(batch.queue, std::move(messages));
-        if (!ids.ok()) return r->Failed(ids.status());
-        for (size_t k = 0; k < batch.items.size(); ++k) r->message_ids[batch.items[k]] = (*ids)[k];
-      },
-      [this, r] {
-        Status failure = r->Failure();
-        if (!failure.ok()) return Fail(r, failure);
-        Step3MarkQueued(r);
-      });
+  size_t parts = quarantine ? 1 : 0;
+  for (const std::vector<size_t>& items : by_queue) parts += items.empty() ? 0 : 1;
+  if (parts == 0) return Step3MarkQueued(r);
+  auto left = std::make_shared<std::atomic<size_t>>(parts);
+  auto part_done = [this, r, left] {
+    if (left->fetch_sub(1) != 1) return;
+    Status failure = r->Failure();
+    if (!failure.ok()) return Fail(r, failure);
+    Step3MarkQueued(r);
+  };
+  if (quarantine) {
+    pool_.Submit([this, r, part_done] {
+      std::vector<SqsQueue::DeadLetter> letters;
+      for (const domain::QuarantinedPayload& q : r->request.quarantined) {
+        letters.push_back({"", q.raw, {q.reason, QuarantineDetail(q), ""}});
+      }
+      StatusOr<std::vector<std::string>> sent =
+          queues_.SendDeadLetters(domain::QueueName::kIncoming, std::move(letters));
+      if (!sent.ok()) r->Failed(sent.status());
+      part_done();
+    });
+  }
+  for (size_t q = 0; q < by_queue.size(); ++q) {
+    if (by_queue[q].empty()) continue;
+    auto items = std::make_shared<std::vector<size_t>>(std::move(by_queue[q]));
+    std::vector<ports::OutgoingMessage> messages;
+    for (size_t i : *items) messages.push_back({r->request.items[i].key, r->request.items[i].payload, Millis(0)});
+    batcher_.Send(static_cast<domain::QueueName>(q), std::move(messages),
+                  [r, items, part_done](StatusOr<std::vector<std::string>> ids) {
+                    if (ids.ok()) {
+                      for (size_t k = 0; k < items->size(); ++k) r->message_ids[(*items)[k]] = (*ids)[k];
+                    } else {
+                      r->Failed(ids.status());
+                    }
+                    part_done();
+                  });
+  }
 }
 
 void DynamoDbAdmitter::Step3MarkQueued(const std::shared_ptr<Request>& r) {

@@ -8,8 +8,8 @@
 //          the request fails (503) and Meta's retry comes back later;
 //        - PENDING and older: taken over, conditional on its fence, and enqueued by this request;
 //        - anything else: a duplicate.
-//   2. the PENDING items are sent to their queues in batches; quarantined pieces go to the
-//      incoming dead-letter queue;
+//   2. the PENDING items are sent to their queues, joined with other requests' items into
+//      batches of ten (SqsSendBatcher); quarantined pieces go to the incoming dead-letter queue;
 //   3. each record becomes QUEUED with its message id, conditional on `state = PENDING AND fence =
 //      own`. From step 2 on the item is durable (a PENDING record with a message is admitted, and
 //      the claim accepts PENDING), so a failure here does not fail the request.
@@ -25,6 +25,7 @@
 
 #include "wagate/backends/aws/aws_json_client.h"
 #include "wagate/backends/aws/sqs_queue.h"
+#include "wagate/backends/aws/sqs_send_batcher.h"
 #include "wagate/backends/aws/task_pool.h"
 #include "wagate/base/clock.h"
 #include "wagate/ports/admitter.h"
@@ -62,6 +63,7 @@ class DynamoDbAdmitter final : public ports::Admitter {
   ports::WorkStore& store_;
   const Options options_;
   const Clock& clock_;
+  SqsSendBatcher batcher_;
   TaskPool pool_;
 };
 
