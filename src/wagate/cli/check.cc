@@ -5,6 +5,7 @@
 
 #include "wagate/app/app.h"
 #include "wagate/app/aws_admin.h"
+#include "wagate/app/smoke.h"
 #include "wagate/base/log.h"
 #include "wagate/cli/commands.h"
 
@@ -106,9 +107,9 @@ int ProvisionAws(const config::Config& config, bool json) {
   return kExitOk;
 }
 
-}  // namespace
-
-int Check(const CommonFlags& flags) {
+// The checklist, then the smoke test when `smoke` is set (without a valid configuration there
+// is no service to post to, so only the configuration problems are reported).
+int RunChecks(const CommonFlags& flags, const app::SmokeOptions* smoke) {
   StatusOr<config::Config> config = config::LoadConfig(config::ProcessEnvironment(), flags.env_file);
   if (!config.ok()) {
     // Every configuration problem, a missing variable included, is a failed check of its own.
@@ -120,7 +121,17 @@ int Check(const CommonFlags& flags) {
     return Report(checks, flags.json);
   }
   ConfigureLogging(*config);
-  return Report(app::Check(*config), flags.json);
+  std::vector<app::CheckResult> checks = app::Check(*config);
+  if (smoke != nullptr) checks.push_back(app::RunSmoke(*config, *smoke));
+  return Report(checks, flags.json);
+}
+
+}  // namespace
+
+int Check(const CommonFlags& flags) { return RunChecks(flags, nullptr); }
+
+int CheckWithSmoke(const CommonFlags& flags, const app::SmokeOptions& smoke) {
+  return RunChecks(flags, &smoke);
 }
 
 int Provision(const CommonFlags& flags) {

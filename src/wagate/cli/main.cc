@@ -1,10 +1,17 @@
 // wagate: one binary, a table of subcommands (SPEC §7).
 #include <CLI/CLI.hpp>
 
+#include <chrono>
 #include <cstdio>
 
+#include "wagate/app/smoke.h"
 #include "wagate/cli/commands.h"
 #include "wagate/loadtest/loadtest.h"
+
+namespace wagate::cli {
+// `wagate check` with the smoke test of `--smoke` after the checklist (check.cc).
+int CheckWithSmoke(const CommonFlags& flags, const app::SmokeOptions& smoke);
+}  // namespace wagate::cli
 
 int main(int argc, char** argv) {
   using namespace wagate::cli;
@@ -23,8 +30,21 @@ int main(int argc, char** argv) {
   CLI::App* provision = app.add_subcommand("provision", "Create what the backend needs (idempotent)");
   provision->add_flag("--json", flags.json, "Print one JSON document");
 
+  bool smoke = false;
+  wagate::app::SmokeOptions smoke_options;
+  int smoke_timeout_seconds = 30;
   CLI::App* check = app.add_subcommand("check", "Run the pre-deployment checklist");
   check->add_flag("--json", flags.json, "Print one JSON document");
+  CLI::Option* smoke_flag = check->add_flag(
+      "--smoke", smoke, "Then post one signed wamid.wagate-smoke-<uuid> through the running service");
+  check->add_option("--url", smoke_options.url,
+                    "With --smoke: the webhook endpoint (default http://127.0.0.1:PORT/webhook)")
+      ->needs(smoke_flag);
+  // Hidden: SPEC §7 fixes 30 s; tests shorten it.
+  check->add_option("--smoke-timeout", smoke_timeout_seconds, "Seconds to wait for COMPLETED")
+      ->check(CLI::Range(1, 3600))
+      ->needs(smoke_flag)
+      ->group("");
 
   std::string key;
   CLI::App* inspect = app.add_subcommand("inspect", "Show one work record by key");
@@ -53,6 +73,10 @@ int main(int argc, char** argv) {
 
   if (serve->parsed()) return Serve(flags, port_file, role);
   if (provision->parsed()) return Provision(flags);
+  if (check->parsed() && smoke) {
+    smoke_options.timeout = std::chrono::seconds(smoke_timeout_seconds);
+    return CheckWithSmoke(flags, smoke_options);
+  }
   if (check->parsed()) return Check(flags);
   if (inspect->parsed()) return Inspect(flags, key);
   if (loadtest->parsed()) return wagate::loadtest::RunCli(loadtest->remaining());
