@@ -345,17 +345,92 @@ StatusOr<int64_t> SqsQueue::RedriveBatch(domain::QueueName source, int64_t want,
   return moved;
 }
 
+void SqsQueue::SleepFor(Millis d) const {
+  if (options_.sleep_for) {
+    options_.sleep_for(d);
+  } else {
+    std::this_thread::sleep_for(d);
+  }
+}
+
+StatusOr<std::string> SqsQueue::Arn(ports::QueueRef queue) {
+  StatusOr<AwsAnswer> answer = sqs_.Call(
+      "GetQueueAttributes", {{"QueueUrl", options_.urls.Of(queue)}, {"AttributeNames", json::array{"QueueArn"}}});
+  if (!answer.ok()) return answer.status();
+  if (!answer->ok()) return SqsStatus(*answer, "GetQueueAttributes");
+  json::object wrapper;
+  if (const json::value* a = answer->body.if_contains("Attributes")) wrapper["Attributes"] = *a;
+  const json::value* arn = wrapper.contains("Attributes") && wrapper["Attributes"].is_object()
+                               ? wrapper["Attributes"].as_object().if_contains("QueueArn")
+                               : nullptr;
+  if (!arn || !arn->is_string()) return UnavailableError("SQS did not report the queue's ARN");
+  return std::string(arn->as_string());
+}
+
+StatusOr<std::optional<ports::RedriveResult>> SqsQueue::NativeRedrive(domain::QueueName source,
+                                                                      int64_t max_messages,
+                                                                      double messages_per_second) {
+  // Only `incoming` receives invalid_payload dead letters, which must stay; a limit below the
+  // dead-letter queue's depth cannot be honoured by a move task either.
+  if (source == domain::QueueName::kIncoming || messages_per_second < 0 || max_messages < 1) {
+    return std::optional<ports::RedriveResult>();
+  }
+  StatusOr<ports::QueueStats> depth = Counts({source, true});
+  if (!depth.ok()) return depth.status();
+  const int64_t dead = depth->visible + depth->in_flight + depth->delayed;
+  if (dead == 0 || max_messages < dead) return std::optional<ports::RedriveResult>();
+  StatusOr<std::string> from = Arn({source, true});
+  if (!from.ok()) return from.status();
+  StatusOr<std::string> to = Arn({source, false});
+  if (!to.ok()) return to.status();
+  json::object start{{"SourceArn", *from}, {"DestinationArn", *to}};
+  if (messages_per_second > 0) {
+    start["MaxNumberOfMessagesPerSecond"] =
+        std::clamp<int64_t>(static_cast<int64_t>(messages_per_second), 1, 500);
+  }
+  StatusOr<AwsAnswer> started = sqs_.Call("StartMessageMoveTask", start);
+  if (!started.ok()) return started.status();
+  if (!started->ok()) {
+    const std::string& t = started->error_type;
+    if (t == "InvalidAction" || t == "UnsupportedOperation" ||
+        t == "AWS.SimpleQueueService.UnsupportedOperation" || t == "HttpStatus404") {
+      return std::optional<ports::RedriveResult>();  // the endpoint has no move tasks
+    }
+    return SqsStatus(*started, "StartMessageMoveTask");
+  }
+  // The task runs in SQS; wait for it to finish.
+  for (;;) {
+    StatusOr<AwsAnswer> listed =
+        sqs_.Call("ListMessageMoveTasks", {{"SourceArn", *from}, {"MaxResults", 1}});
+    if (!listed.ok()) return listed.status();
+    if (!listed->ok()) return SqsStatus(*listed, "ListMessageMoveTasks");
+    const json::value* results = listed->body.if_contains("Results");
+    if (results && results->is_array() && !results->as_array().empty()) {
+      const json::object& task = results->as_array().front().as_object();
+      const std::string status = Field(task, "Status");
+      if (status == "COMPLETED") {
+        const json::value* moved = task.if_contains("ApproximateNumberOfMessagesMoved");
+        ports::RedriveResult result;
+        result.moved = moved && moved->is_int64() ? moved->as_int64() : dead;
+        return std::optional<ports::RedriveResult>(result);
+      }
+      if (status == "FAILED" || status == "CANCELLED") {
+        return UnavailableError("SQS message move task " + status + ": " + Field(task, "FailureReason"));
+      }
+    }
+    SleepFor(Millis(1'000));
+  }
+}
+
 StatusOr<ports::RedriveResult> SqsQueue::Redrive(domain::QueueName source, int64_t max_messages,
                                                  double messages_per_second) {
+  StatusOr<std::optional<ports::RedriveResult>> native =
+      NativeRedrive(source, max_messages, messages_per_second);
+  if (!native.ok()) return native.status();
+  if (*native) return **native;
   std::vector<std::string> skipped_receipts;
   ports::RedriveResult result;
-  auto sleep_for = [this](Millis d) {
-    if (options_.sleep_for) {
-      options_.sleep_for(d);
-    } else {
-      std::this_thread::sleep_for(d);
-    }
-  };
+  auto sleep_for = [this](Millis d) { SleepFor(d); };
   StatusOr<int64_t> moved = domain::RunPacedBatches(
       {max_messages, messages_per_second, kMaxBatch}, clock_, sleep_for,
       [&](int64_t want) { return RedriveBatch(source, want, skipped_receipts, result.skipped); });

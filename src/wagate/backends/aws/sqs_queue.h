@@ -15,9 +15,11 @@
 //   - Visibility and delays have whole-second resolution (rounded up); long polls wait at most
 //     20 s; a message body with its attributes is at most 256 KiB (InvalidArgument, before
 //     anything is sent).
-//   - Redrive receives from the dead-letter queue, sends to the source and deletes, paced.
-//     StartMessageMoveTask cannot skip `invalid_payload` dead letters or stop at a limit, so it
-//     is not used for it.
+//   - Redrive uses SQS's own StartMessageMoveTask (waiting for it to finish) where that gives the
+//     same result: for `outgoing` and `analytics`, which never hold `invalid_payload` dead
+//     letters, when the limit covers the whole dead-letter queue, and when the endpoint has move
+//     tasks. Otherwise it receives from the dead-letter queue, sends to the source and deletes,
+//     paced, skipping `invalid_payload`.
 //   - Purge counts the messages first (SQS's approximate counts) and then calls PurgeQueue; an
 //     empty queue is not purged, because SQS allows one purge a minute.
 //
@@ -28,6 +30,7 @@
 #include <boost/json/array.hpp>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 
 #include "wagate/backends/aws/aws_json_client.h"
@@ -116,6 +119,13 @@ class SqsQueue final : public ports::Queue,
   Status DeleteFrom(const std::string& url, const std::string& receipt);
   StatusOr<int64_t> RedriveBatch(domain::QueueName source, int64_t want,
                                  std::vector<std::string>& skipped_receipts, int64_t& skipped);
+  // StartMessageMoveTask, when it does what Redrive must (see the header comment); nullopt when
+  // the receive-send-delete path has to do it.
+  StatusOr<std::optional<ports::RedriveResult>> NativeRedrive(domain::QueueName source,
+                                                              int64_t max_messages,
+                                                              double messages_per_second);
+  StatusOr<std::string> Arn(ports::QueueRef queue);
+  void SleepFor(Millis d) const;
   void Track(domain::QueueName queue, const std::vector<ports::ReceivedMessage>& received);
   void Forget(domain::QueueName queue, const std::string& receipt);
   std::optional<int64_t> OldestAgeSeconds(domain::QueueName queue);
