@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "wagate/app/smoke.h"
+
 namespace wagate::cli {
 
 inline constexpr int kExitOk = 0;
@@ -24,6 +26,8 @@ struct CommonFlags {
 int Serve(const CommonFlags& flags, const std::string& port_file, const std::string& role);
 int Provision(const CommonFlags& flags);
 int Check(const CommonFlags& flags);
+// `wagate check` with the smoke test of `--smoke` after the checklist.
+int CheckWithSmoke(const CommonFlags& flags, const app::SmokeOptions& smoke);
 int Inspect(const CommonFlags& flags, const std::string& key);
 int Version(const CommonFlags& flags);
 int Backup(const CommonFlags& flags, const std::string& destination);

@@ -8,11 +8,6 @@
 #include "wagate/cli/commands.h"
 #include "wagate/loadtest/loadtest.h"
 
-namespace wagate::cli {
-// `wagate check` with the smoke test of `--smoke` after the checklist (check.cc).
-int CheckWithSmoke(const CommonFlags& flags, const app::SmokeOptions& smoke);
-}  // namespace wagate::cli
-
 int main(int argc, char** argv) {
   using namespace wagate::cli;
   CLI::App app{"wagate: a race-safe gateway for WhatsApp Business Cloud API webhooks", "wagate"};
