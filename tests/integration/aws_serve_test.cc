@@ -30,22 +30,8 @@ class AwsServeTest : public ::testing::Test {
 
   // Processing and sending on the aws backend of this test.
   Env AwsEnv() {
-    using domain::QueueName;
     Env env = BaseEnv(data_.path());
-    env["WAGATE_BACKEND"] = "aws";
-    env["AWS_REGION"] = "us-east-1";
-    env["AWS_ACCESS_KEY_ID"] = "AKIDWAGATEIT";
-    env["AWS_SECRET_ACCESS_KEY"] = kAwsSecretKey;
-    env["AWS_EC2_METADATA_DISABLED"] = "true";
-    env["AWS_ENDPOINT_URL_DYNAMODB"] = clients_.emulators().dynamodb_endpoint();
-    env["AWS_ENDPOINT_URL_SQS"] = clients_.emulators().sqs_endpoint();
-    env["DYNAMODB_TABLE_NAME"] = table_;
-    env["INCOMING_QUEUE_URL"] = urls_.Of({QueueName::kIncoming, false});
-    env["INCOMING_DLQ_URL"] = urls_.Of({QueueName::kIncoming, true});
-    env["OUTGOING_QUEUE_URL"] = urls_.Of({QueueName::kOutgoing, false});
-    env["OUTGOING_DLQ_URL"] = urls_.Of({QueueName::kOutgoing, true});
-    env["ANALYTICS_QUEUE_URL"] = urls_.Of({QueueName::kAnalytics, false});
-    env["ANALYTICS_DLQ_URL"] = urls_.Of({QueueName::kAnalytics, true});
+    env.merge(aws::ServeEnvironment(clients_, table_, urls_, kAwsSecretKey));
     env["WORKERS"] = "2";
     env["SENDERS"] = "2";
     env["SQS_WAIT_TIME_SECONDS"] = "1";

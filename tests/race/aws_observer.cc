@@ -36,7 +36,6 @@ namespace {
 namespace json = boost::json;
 using domain::QueueName;
 
-constexpr char kAwsAccessKey[] = "AKIDWAGATERACE";
 constexpr char kAwsSecretKey[] = "race-aws-secret-key-7a3f";
 // PENDING_GRACE_SECONDS: a POST that meets a PENDING record younger than this is answered 503
 // (SPEC §2.5). A SIGKILL during an admit leaves PENDING records behind, and Meta's retries of
@@ -71,20 +70,9 @@ class AwsObserver final : public RaceObserver {
   std::string backend() const override { return "aws"; }
 
   void AddServeEnv(Env& env) override {
-    env["WAGATE_BACKEND"] = "aws";
-    env["AWS_REGION"] = "us-east-1";
-    env["AWS_ACCESS_KEY_ID"] = kAwsAccessKey;
-    env["AWS_SECRET_ACCESS_KEY"] = kAwsSecretKey;
-    env["AWS_EC2_METADATA_DISABLED"] = "true";
-    env["AWS_ENDPOINT_URL_DYNAMODB"] = clients_.emulators().dynamodb_endpoint();
-    env["AWS_ENDPOINT_URL_SQS"] = clients_.emulators().sqs_endpoint();
-    env["DYNAMODB_TABLE_NAME"] = table_;
-    env["INCOMING_QUEUE_URL"] = urls_.Of({QueueName::kIncoming, false});
-    env["INCOMING_DLQ_URL"] = urls_.Of({QueueName::kIncoming, true});
-    env["OUTGOING_QUEUE_URL"] = urls_.Of({QueueName::kOutgoing, false});
-    env["OUTGOING_DLQ_URL"] = urls_.Of({QueueName::kOutgoing, true});
-    env["ANALYTICS_QUEUE_URL"] = urls_.Of({QueueName::kAnalytics, false});
-    env["ANALYTICS_DLQ_URL"] = urls_.Of({QueueName::kAnalytics, true});
+    for (auto& [name, value] : aws::ServeEnvironment(clients_, table_, urls_, kAwsSecretKey)) {
+      env[name] = value;
+    }
     env["PENDING_GRACE_SECONDS"] = std::to_string(kPendingGraceSeconds);
   }
 

@@ -31,6 +31,26 @@ EmulatorClients::EmulatorClients()
   sqs_ = Client(emulators_.sqs_endpoint(), "sqs", "AmazonSQS", *credentials_, http_, random_);
 }
 
+std::map<std::string, std::string> ServeEnvironment(EmulatorClients& clients, const std::string& table,
+                                                    const SqsQueueUrls& urls,
+                                                    const std::string& secret_key) {
+  using domain::QueueName;
+  return {{"WAGATE_BACKEND", "aws"},
+          {"AWS_REGION", "us-east-1"},
+          {"AWS_ACCESS_KEY_ID", "AKIDWAGATETEST"},
+          {"AWS_SECRET_ACCESS_KEY", secret_key},
+          {"AWS_EC2_METADATA_DISABLED", "true"},
+          {"AWS_ENDPOINT_URL_DYNAMODB", clients.emulators().dynamodb_endpoint()},
+          {"AWS_ENDPOINT_URL_SQS", clients.emulators().sqs_endpoint()},
+          {"DYNAMODB_TABLE_NAME", table},
+          {"INCOMING_QUEUE_URL", urls.Of({QueueName::kIncoming, false})},
+          {"INCOMING_DLQ_URL", urls.Of({QueueName::kIncoming, true})},
+          {"OUTGOING_QUEUE_URL", urls.Of({QueueName::kOutgoing, false})},
+          {"OUTGOING_DLQ_URL", urls.Of({QueueName::kOutgoing, true})},
+          {"ANALYTICS_QUEUE_URL", urls.Of({QueueName::kAnalytics, false})},
+          {"ANALYTICS_DLQ_URL", urls.Of({QueueName::kAnalytics, true})}};
+}
+
 SqsQueueUrls FreshQueues(AwsJsonClient& sqs, int max_receive_count) {
   QueueSettings settings;
   settings.prefix = testing::UniqueAwsPrefix();

@@ -8,7 +8,9 @@
 // Thread safety: test code; the backends' parts are as thread-safe as in production.
 #pragma once
 
+#include <map>
 #include <memory>
+#include <string>
 
 #include "wagate/backends/aws/aws_json_client.h"
 #include "wagate/backends/aws/dynamodb_admitter.h"
@@ -37,6 +39,12 @@ class EmulatorClients {
   std::unique_ptr<AwsJsonClient> dynamodb_;
   std::unique_ptr<AwsJsonClient> sqs_;
 };
+
+// The environment of a `wagate serve` on `table` and `urls` at the emulators of `clients`, with
+// test credentials (`secret_key` is the AWS secret, for tests that look for it in logs).
+std::map<std::string, std::string> ServeEnvironment(EmulatorClients& clients, const std::string& table,
+                                                    const SqsQueueUrls& urls,
+                                                    const std::string& secret_key);
 
 // Six fresh queues; Fails the test when they cannot be made.
 SqsQueueUrls FreshQueues(AwsJsonClient& sqs, int max_receive_count = 3);
