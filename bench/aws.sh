@@ -95,10 +95,8 @@ cpu_us="$(per_message $((ticks_after - ticks_before)))"
 emulator_cpu_us="$(per_message $((emulator_ticks_after - emulator_ticks_before)))"
 peak_rss_mib="$(awk -v k="$peak_rss_kb" 'BEGIN { printf "%.1f", k / 1024 }')"
 statuses="$(r '.status_counts | to_entries | map("\(.key): \(.value)") | join(", ")')"
-mark() { if awk "BEGIN { exit !($1) }"; then echo "met"; else echo "**missed**"; fi; }
-cpu_model="$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)"
-commit="$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo "none")"
-if [[ -n "$(git -C "$root" status --porcelain 2>/dev/null)" ]]; then commit="$commit (with uncommitted changes)"; fi
+cpu_model="$(cpu_model)"
+commit="$(commit_label)"
 
 ensure_results_header
 {

@@ -156,14 +156,8 @@ client_us_per_req="$(tail -n 1 "$work/client.time" 2>/dev/null |
 peak_rss_mib="$(f '%.1f' "$peak_rss_kb / 1024")"
 statuses="$(r '.status_counts | to_entries | map("\(.key): \(.value)") | join(", ")')"
 
-mark() { if awk "BEGIN { exit !($1) }"; then echo "met"; else echo "**missed**"; fi; }
-cpu_model="$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)"
-if [[ -n "${COMMIT:-}" ]]; then
-  commit="$COMMIT"
-else
-  commit="$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo "none")"
-  if [[ -n "$(git -C "$root" status --porcelain 2>/dev/null)" ]]; then commit="$commit (with uncommitted changes)"; fi
-fi
+cpu_model="$(cpu_model)"
+commit="${COMMIT:-$(commit_label)}"
 if [[ "$rate" == 0 ]]; then mode="closed loop"; else mode="open loop at $rate req/s"; fi
 
 ensure_results_header

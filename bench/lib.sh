@@ -1,4 +1,4 @@
-# shellcheck shell=bash disable=SC2154,SC2034  # bench_name, bin and results come from the sourcing script; work, port and server_status go back to it
+# shellcheck shell=bash disable=SC2154,SC2034  # bench_name, root, bin and results come from the sourcing script; work, port and server_status go back to it
 # Shared by the benchmark scripts: checks, the work directory, the service's lifetime and CPU
 # accounting. Source it after setting `bench_name` (e.g. "ingest") and `bin` (the wagate binary).
 #
@@ -9,6 +9,7 @@
 #   stop_service         SIGTERM, waits for the exit; sets `server_status`
 #   cpu_ticks FILE       user + system ticks from a /proc/PID/stat or /proc/PID/task/TID/stat
 #   thread_cpu PID       CPU seconds per thread name of a process
+#   mark EXPR, cpu_model, commit_label   the results table's goal marks, machine and commit
 #   ensure_results_header  starts $results with the file's header when it does not exist yet
 
 die() { echo "bench/$bench_name.sh: $*" >&2; exit 1; }
@@ -69,6 +70,19 @@ thread_cpu() {
     echo "${name// /_} $(cpu_ticks "$task/stat")"
   done | awk -v hz="$hz" '{ t[$1] += $2; n[$1]++ } END { for (k in t) printf "%s %d %.2f\n", k, n[k], t[k] / hz }' |
     sort -k3 -nr
+}
+
+# "met" when the awk expression $1 holds, "**missed**" otherwise (a goal column).
+mark() { if awk "BEGIN { exit !($1) }"; then echo "met"; else echo "**missed**"; fi; }
+
+cpu_model() { awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo; }
+
+# The checkout's short HEAD, marked when the tree has uncommitted changes.
+commit_label() {
+  local commit
+  commit="$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo "none")"
+  if [[ -n "$(git -C "$root" status --porcelain 2>/dev/null)" ]]; then commit="$commit (with uncommitted changes)"; fi
+  echo "$commit"
 }
 
 ensure_results_header() {
