@@ -285,6 +285,7 @@ TEST_F(ServeTest, AnApiProcessReportsTheProcessingOfWorkerProcesses) {
   env["WORKERS"] = "2";
   env["SENDERS"] = "1";
   env["SQS_WAIT_TIME_SECONDS"] = "1";
+  env["RATE_LIMIT_HEALTH_PER_MINUTE"] = "0";  // the test polls /health/detailed
   WagateProcess api(env, "api");
   ASSERT_TRUE(api.started()) << api.ReadLog();
   boost::json::object alone = Json(HttpRequest(api.port(), "GET", "/health/detailed"));

@@ -19,6 +19,7 @@
 #include "wagate/base/log.h"
 #include "wagate/http/health_handler.h"
 #include "wagate/http/health_monitor.h"
+#include "wagate/http/rate_limiter.h"
 #include "wagate/http/server.h"
 #include "wagate/http/webhook_handler.h"
 #include "wagate/ingest/ingest_service.h"
@@ -110,6 +111,9 @@ Status Serve(const config::Config& config, const ServeOptions& options) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   const Clock& clock = SystemClock::Instance();
+  StatusOr<http::TrustedProxies> trusted_proxies =
+      http::TrustedProxies::Parse(config.trusted_proxies);
+  if (!trusted_proxies.ok()) return trusted_proxies.status();
   StatusOr<std::unique_ptr<ServeBackend>> opened = config.backend == config::Backend::kAws
                                                        ? OpenAwsServeBackend(config, clock)
                                                        : OpenSqliteServeBackend(config, clock);
@@ -144,8 +148,12 @@ Status Serve(const config::Config& config, const ServeOptions& options) {
 
   whatsapp::SignatureVerifier verifier(config.app_secrets);
   ingest::IngestService ingest(verifier, backend.admitter(), &events, clock);
+  // Rate limits per client address (SPEC §5): forged or unsigned webhook POSTs, and the
+  // health endpoints.
+  http::RateLimiter webhook_limit(config.rate_limit_webhook_per_minute, clock);
+  http::RateLimiter health_limit(config.rate_limit_health_per_minute, clock);
   http::Router router;
-  http::WebhookHandler webhook(config.verify_token, ingest);
+  http::WebhookHandler webhook(config.verify_token, ingest, &webhook_limit);
   webhook.AddRoutes(router);
   http::HealthHandler health(
       http::ServiceInfo{WAGATE_VERSION, std::string(config::EnvironmentName(config.environment)),
@@ -166,7 +174,7 @@ Status Serve(const config::Config& config, const ServeOptions& options) {
         }
         return view;
       });
-  health.AddRoutes(router);
+  health.AddRoutes(router, &health_limit);
 
   http::Server::Options server_options;
   server_options.host = config.host;
@@ -178,6 +186,7 @@ Status Serve(const config::Config& config, const ServeOptions& options) {
   server_options.idle_timeout = std::chrono::seconds(config.http_idle_timeout_seconds);
   // By default one core is left to the sqlite writer, which every request waits for.
   const int cores = static_cast<int>(std::thread::hardware_concurrency());
+  server_options.trusted_proxies = *trusted_proxies;
   server_options.threads = config.http_threads > 0 ? config.http_threads : std::max(1, cores - 1);
   std::unique_ptr<http::Server> server;
   if (options.role != Role::kWorker) {

@@ -45,13 +45,15 @@ HealthHandler::HealthHandler(ServiceInfo info, const HealthMonitor& monitor, con
       processor_(std::move(processor)),
       started_(clock.Steady()) {}
 
-void HealthHandler::AddRoutes(Router& router) {
-  router.Add(beast_http::verb::get, "/",
-             [this](const Request&, const RequestContext&, Respond r) { r(Root()); });
-  router.Add(beast_http::verb::get, "/health",
-             [this](const Request&, const RequestContext&, Respond r) { r(Health()); });
-  router.Add(beast_http::verb::get, "/health/detailed",
-             [this](const Request&, const RequestContext&, Respond r) { r(Detailed()); });
+void HealthHandler::AddRoutes(Router& router, RateLimiter* limit) {
+  auto add = [&](std::string path, Handler handler) {
+    router.Add(beast_http::verb::get, std::move(path),
+               limit != nullptr ? RateLimited(*limit, std::move(handler)) : std::move(handler));
+  };
+  add("/", [this](const Request&, const RequestContext&, Respond r) { r(Root()); });
+  add("/health", [this](const Request&, const RequestContext&, Respond r) { r(Health()); });
+  add("/health/detailed",
+      [this](const Request&, const RequestContext&, Respond r) { r(Detailed()); });
 }
 
 Response HealthHandler::Root() const {

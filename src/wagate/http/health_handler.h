@@ -14,6 +14,7 @@
 
 #include "wagate/base/clock.h"
 #include "wagate/http/health_monitor.h"
+#include "wagate/http/rate_limiter.h"
 #include "wagate/http/router.h"
 
 namespace wagate::http {
@@ -42,7 +43,9 @@ class HealthHandler {
   HealthHandler(ServiceInfo info, const HealthMonitor& monitor, const Clock& clock,
                 std::function<ProcessorView()> processor);
 
-  void AddRoutes(Router& router);
+  // `limit` (null: none) is the bucket shared by /, /health and /health/detailed; it is borrowed
+  // and must outlive the router.
+  void AddRoutes(Router& router, RateLimiter* limit = nullptr);
 
   Response Root() const;
   Response Health() const;

@@ -140,6 +140,7 @@ asio::awaitable<void> Server::Connection::Run(std::shared_ptr<Connection> self) 
 
     Request request = parser.release();
     context.received = std::chrono::steady_clock::now();
+    context.client = options.trusted_proxies.ClientAddress(context.peer, request);
     Response response = co_await Dispatch(request, context);
     response.keep_alive(request.keep_alive() && !server_.stopping_.load());
     if (request.method() == beast_http::verb::head) {

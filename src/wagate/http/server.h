@@ -32,6 +32,7 @@
 
 #include "wagate/base/mutex.h"
 #include "wagate/base/status.h"
+#include "wagate/http/client_ip.h"
 #include "wagate/http/router.h"
 
 namespace wagate::http {
@@ -47,6 +48,8 @@ class Server {
     std::chrono::seconds body_timeout{30};
     std::chrono::seconds idle_timeout{75};
     int threads = 1;
+    // Peers whose X-Forwarded-For names the client (RequestContext::client).
+    TrustedProxies trusted_proxies;
   };
 
   // Binds and listens. `router` is borrowed and must outlive the server.

@@ -24,6 +24,9 @@ using Respond = std::function<void(Response)>;
 
 struct RequestContext {
   boost::asio::ip::address peer;
+  // Who sent the request: the peer, or the X-Forwarded-For hop named by a trusted proxy
+  // (see client_ip.h). Rate limits are charged to it.
+  boost::asio::ip::address client;
   std::chrono::steady_clock::time_point received;
 };
 

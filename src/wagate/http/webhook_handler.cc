@@ -16,8 +16,8 @@ void WebhookHandler::AddRoutes(Router& router) {
                Handshake(r, std::move(respond));
              });
   router.Add(beast_http::verb::post, "/webhook",
-             [this](const Request& r, const RequestContext&, Respond respond) {
-               Post(r, std::move(respond));
+             [this](const Request& r, const RequestContext& context, Respond respond) {
+               Post(r, context, std::move(respond));
              });
 }
 
@@ -54,15 +54,34 @@ void WebhookHandler::Handshake(const Request& request, Respond respond) const {
   respond(std::move(res));
 }
 
-void WebhookHandler::Post(const Request& request, Respond respond) {
+void WebhookHandler::Post(const Request& request, const RequestContext& context, Respond respond) {
+  RateLimiter* limit =
+      unverified_limit_ != nullptr && unverified_limit_->enabled() ? unverified_limit_ : nullptr;
+  if (limit != nullptr && !ingest_.checks_signatures()) {
+    // Nothing proves who sent it, so every POST counts.
+    RateLimiter::Verdict verdict = limit->Take(context.client);
+    if (!verdict.allowed) {
+      respond(TooManyRequests(verdict.retry_after));
+      return;
+    }
+    limit = nullptr;
+  }
   auto header = request["X-Hub-Signature-256"];
   std::string_view signature(header.data(), header.size());
   ingest_.Ingest(request.body(), signature,
-                 [respond = std::move(respond)](StatusOr<ingest::IngestCounts> counts) {
+                 [respond = std::move(respond), limit,
+                  client = context.client](StatusOr<ingest::IngestCounts> counts) {
                    if (!counts.ok()) {
                      const Status& s = counts.status();
                      std::string_view name;
                      if (s.code() == StatusCode::kUnauthenticated) {
+                       if (limit != nullptr) {
+                         RateLimiter::Verdict verdict = limit->Take(client);
+                         if (!verdict.allowed) {
+                           respond(TooManyRequests(verdict.retry_after));
+                           return;
+                         }
+                       }
                        name = "invalid_signature";
                        log::Warn("webhook signature rejected", {log::F("reason", s.message())});
                      } else if (s.code() == StatusCode::kInvalidArgument) {

@@ -45,6 +45,9 @@ class IngestService {
   // absent. `body` need only stay valid until Ingest() returns.
   void Ingest(std::string_view body, std::string_view signature_header, Callback done);
 
+  // Whether an app secret is configured, so that Ingest() refuses unsigned or forged bodies.
+  bool checks_signatures() const { return verifier_.enabled(); }
+
  private:
   const whatsapp::SignatureVerifier& verifier_;
   ports::Admitter& admitter_;
