@@ -56,7 +56,7 @@ test-tsan: emulators
 # libFuzzer targets replayed over their seed corpora.
 test-fuzz:
 	cmake --preset fuzz >/dev/null
-	cmake --build build/fuzz -j $(JOBS) --target webhook_payload_fuzzer signature_header_fuzzer sigv4_canonical_fuzzer
+	cmake --build build/fuzz -j $(JOBS) --target webhook_payload_fuzzer signature_header_fuzzer sigv4_canonical_fuzzer forwarded_for_fuzzer
 	cd build/fuzz && ctest --output-on-failure -j $(JOBS) --timeout 600
 
 test-asan:
