@@ -89,11 +89,6 @@ bool IsCredentialRefusal(std::string_view type) {
   return false;
 }
 
-bool IsUnknownOperation(std::string_view type) {
-  return type == "UnknownOperationException" || type == "InvalidAction" ||
-         type == "NotImplemented" || type == "HttpStatus404";
-}
-
 bool IsMissingQueue(std::string_view type) {
   return type == "QueueDoesNotExist" || type == "AWS.SimpleQueueService.NonExistentQueue";
 }
@@ -365,7 +360,7 @@ class AwsChecklist {
       return;
     }
     if (!answer->ok()) {
-      if (IsUnknownOperation(answer->error_type)) {
+      if (aws::IsUnsupportedOperation(answer->error_type)) {
         Add("dynamodb_ttl", Outcome::kWarn,
             "the endpoint has no TTL API; records never expire there");
       } else if (IsAccessDenied(answer->error_type)) {
@@ -404,7 +399,7 @@ class AwsChecklist {
   bool TtlApiExists() {
     StatusOr<aws::AwsAnswer> answer =
         clients_.dynamodb().Call("UpdateTimeToLive", {{"TableName", config_.dynamodb_table_name}});
-    return !(answer.ok() && IsUnknownOperation(answer->error_type));
+    return !(answer.ok() && aws::IsUnsupportedOperation(answer->error_type));
   }
 
   // dynamodb_capacity: PROVISIONED needs at least 10 RCU and WCU (the seed), and even then 10 WCU

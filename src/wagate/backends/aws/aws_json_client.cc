@@ -69,6 +69,15 @@ bool IsRetryableErrorType(std::string_view t) {
   return false;
 }
 
+bool IsUnsupportedOperation(std::string_view t) {
+  for (std::string_view unsupported :
+       {"UnknownOperationException", "InvalidAction", "UnsupportedOperation",
+        "AWS.SimpleQueueService.UnsupportedOperation", "NotImplemented", "HttpStatus404"}) {
+    if (t == unsupported) return true;
+  }
+  return false;
+}
+
 AwsJsonClient::AwsJsonClient(Options options, CredentialsProvider& credentials,
                              net::HttpClientPool& http, const Clock& clock, Random& random)
     : options_(std::move(options)), credentials_(credentials), http_(http), clock_(clock),

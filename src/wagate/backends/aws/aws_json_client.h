@@ -57,6 +57,9 @@ struct AwsAnswer {
 
 // Whether an error type is one the SDKs retry as throttling or a transient service fault.
 bool IsRetryableErrorType(std::string_view error_type);
+// Whether an error type says the endpoint has no such operation (an emulator without TTL or
+// message move tasks, for example).
+bool IsUnsupportedOperation(std::string_view error_type);
 
 class AwsJsonClient {
  public:

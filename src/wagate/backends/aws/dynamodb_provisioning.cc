@@ -56,7 +56,7 @@ StatusOr<ProvisionedTable> ProvisionTable(AwsJsonClient& dynamodb, const TableSe
   if (!ttl.ok()) return ttl.status();
   if (!ttl->ok()) {
     const std::string& t = ttl->error_type;
-    if (t == "UnknownOperationException" || t == "HttpStatus404" || t == "NotImplemented") {
+    if (IsUnsupportedOperation(t)) {
       out.ttl_supported = false;
     } else if (!(t == "ValidationException" &&
                  ttl->error_message.find("already enabled") != std::string::npos)) {

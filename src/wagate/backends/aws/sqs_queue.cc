@@ -391,9 +391,7 @@ StatusOr<std::optional<ports::RedriveResult>> SqsQueue::NativeRedrive(domain::Qu
   StatusOr<AwsAnswer> started = sqs_.Call("StartMessageMoveTask", start);
   if (!started.ok()) return started.status();
   if (!started->ok()) {
-    const std::string& t = started->error_type;
-    if (t == "InvalidAction" || t == "UnsupportedOperation" ||
-        t == "AWS.SimpleQueueService.UnsupportedOperation" || t == "HttpStatus404") {
+    if (IsUnsupportedOperation(started->error_type)) {
       return std::optional<ports::RedriveResult>();  // the endpoint has no move tasks
     }
     return SqsStatus(*started, "StartMessageMoveTask");
