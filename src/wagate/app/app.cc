@@ -23,6 +23,7 @@
 #include "wagate/http/server.h"
 #include "wagate/http/webhook_handler.h"
 #include "wagate/ingest/ingest_service.h"
+#include "wagate/processing/event_fanout.h"
 #include "wagate/processing/event_publisher.h"
 #include "wagate/processing/jsonl_sink.h"
 #include "wagate/whatsapp/signature.h"
@@ -124,12 +125,15 @@ Status Serve(const config::Config& config, const ServeOptions& options) {
   // Analytics: every outcome of this process, batched into the `analytics` queue.
   processing::EventPublisher events(backend.events_queue(), {});
   events.Start();
+  // Every outcome goes to the observers that count it, then to the analytics queue. Observers are
+  // added below, before the first event; the publisher is last.
+  processing::EventFanout outcomes;
 
   std::unique_ptr<Pipeline> pipeline;
   if (options.role != Role::kApi) {
     StatusOr<std::unique_ptr<Pipeline>> made = Pipeline::Create(
         config, [&backend](bool durable) { return backend.OpenPipelineStorage(durable); },
-        processor_id, clock, &events);
+        processor_id, clock, &outcomes);
     if (!made.ok()) return made.status();
     pipeline = std::move(*made);
   }
@@ -147,7 +151,7 @@ Status Serve(const config::Config& config, const ServeOptions& options) {
   monitor.Start();
 
   whatsapp::SignatureVerifier verifier(config.app_secrets);
-  ingest::IngestService ingest(verifier, backend.admitter(), &events, clock);
+  ingest::IngestService ingest(verifier, backend.admitter(), &outcomes, clock);
   // Rate limits per client address (SPEC §5): forged or unsigned webhook POSTs, and the
   // health endpoints.
   http::RateLimiter webhook_limit(config.rate_limit_webhook_per_minute, clock);
@@ -175,6 +179,10 @@ Status Serve(const config::Config& config, const ServeOptions& options) {
         return view;
       });
   health.AddRoutes(router, &health_limit);
+
+  // The observers of outcomes are added above; the analytics publisher comes last. No event is
+  // published before this point (the server and the pipeline start below).
+  outcomes.Add(&events);
 
   http::Server::Options server_options;
   server_options.host = config.host;

@@ -8,6 +8,11 @@
 //
 // Purge() deletes every message of one queue, a source queue or a dead-letter queue.
 //
+// ListDeadLetters()/GetDeadLetter() browse a dead-letter queue for `wagate dlq list|show` and the
+// dashboard. They change nothing a caller can observe: no message is deleted, moved or delayed
+// for its source queue (on SQS a browse is a receive, so a dead letter may stay invisible to a
+// concurrent browse for a few seconds).
+//
 // These are the only operations that act on messages without a receipt (SPEC §2.9); they touch
 // no work record. Outcomes: InvalidArgument for a bad limit or rate; Unavailable when the queues
 // cannot be reached, and then whatever the counts already reported stays done (each message is
@@ -21,7 +26,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "wagate/base/clock.h"
 #include "wagate/base/status.h"
 #include "wagate/domain/work_item.h"
 
@@ -52,6 +59,19 @@ struct QueueRef {
   friend bool operator==(const QueueRef&, const QueueRef&) = default;
 };
 
+// One message of a dead-letter queue, with what MoveToDeadLetter recorded about it.
+struct DeadLetter {
+  std::string message_id;
+  std::string key;         // the work item key
+  std::string reason;      // e.g. "max_receive_count", "handler_rejected", "invalid_payload"
+  std::string last_error;  // "" when none
+  std::string history;     // JSON array of attempts, "" when none
+  int64_t attempts = 0;    // receives in the source queue before the move
+  Timestamp dead_at;       // when it was moved to the dead-letter queue
+  int64_t bytes = 0;       // size of the body
+  std::string body;        // the payload, as it was in the source queue
+};
+
 struct RedriveResult {
   int64_t moved = 0;    // dead letters now back in the source queue
   int64_t skipped = 0;  // dead letters left in place because their reason is never redriven
@@ -67,6 +87,17 @@ class QueueAdmin {
                                           double messages_per_second) = 0;
   // Deletes every message of `queue`; returns how many were deleted.
   virtual StatusOr<int64_t> Purge(QueueRef queue) = 0;
+  // Up to `max` (>= 1) dead letters of `source`, oldest first.
+  virtual StatusOr<std::vector<DeadLetter>> ListDeadLetters(domain::QueueName source, int64_t max) {
+    (void)source, (void)max;
+    return FailedPreconditionError("this backend cannot list dead letters");
+  }
+  // The dead letter `message_id` of `source`; NotFound when it is not in the dead-letter queue.
+  virtual StatusOr<DeadLetter> GetDeadLetter(domain::QueueName source,
+                                             const std::string& message_id) {
+    (void)source, (void)message_id;
+    return FailedPreconditionError("this backend cannot show dead letters");
+  }
 };
 
 }  // namespace wagate::ports
