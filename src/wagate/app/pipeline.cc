@@ -132,8 +132,8 @@ StatusOr<std::unique_ptr<Pipeline>> Pipeline::Create(const config::Config& confi
       *processors.storage.queue, *processors.storage.store, *processors.handler, clock, parts->random, options);
 
   WAGATE_RETURN_IF_ERROR(OpenHalf(parts->senders, open_storage, /*durable=*/!DryRun(config)));
-  WAGATE_RETURN_IF_ERROR(BuildSenders(parts->senders, config, worker_id, clock, parts->random, events,
-                                          metrics));
+  WAGATE_RETURN_IF_ERROR(
+      BuildSenders(parts->senders, config, worker_id, clock, parts->random, events, metrics));
   return std::unique_ptr<Pipeline>(new Pipeline(std::move(parts)));
 }
 

@@ -28,7 +28,7 @@ class Router {
   void Dispatch(const Request& request, const RequestContext& context, Respond respond) const;
 
  private:
-  // `respond`, counting its answer as one to `endpoint` (a string that lives as long as the router).
+  // `respond`, counting its answer under `endpoint` (a string as long-lived as the router).
   Respond Counted(std::string_view endpoint, const RequestContext& context, Respond respond) const;
 
   ports::Metrics* metrics_ = nullptr;

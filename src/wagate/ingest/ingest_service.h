@@ -40,8 +40,8 @@ class IngestService {
   // `received`, `duplicate` or `quarantined` analytics event for each item admitted; `metrics`,
   // when given, counts the signature failures.
   IngestService(const whatsapp::SignatureVerifier& verifier, ports::Admitter& admitter,
-                ports::EventSink* events = nullptr,
-                const Clock& clock = SystemClock::Instance(), ports::Metrics* metrics = nullptr);
+                ports::EventSink* events = nullptr, const Clock& clock = SystemClock::Instance(),
+                ports::Metrics* metrics = nullptr);
 
   // `body` is the raw request body; `signature_header` the X-Hub-Signature-256 value, empty when
   // absent. `body` need only stay valid until Ingest() returns.
