@@ -91,6 +91,7 @@ TEST_F(MetricsTest, CountersMoveWithAcceptedDuplicateRejectedCompletedAndDeadLet
   const testing::PrometheusLabels completed{{"kind", "message"}, {"outcome", "completed"}};
   const testing::PrometheusLabels dead{{"kind", "message"}, {"outcome", "dead_lettered"}};
   AwaitSample(p, "wagate_processed_total", completed, 1);
+  AwaitSample(p, "wagate_processed_total", dead, 1);
   // The DLQ gauge comes from the health monitor's snapshot, refreshed every 2 s.
   PrometheusSamples s = AwaitSample(p, "wagate_dlq_depth", {{"queue", "incoming"}}, 1);
 
