@@ -23,6 +23,8 @@
 #include "wagate/http/server.h"
 #include "wagate/http/webhook_handler.h"
 #include "wagate/ingest/ingest_service.h"
+#include "wagate/metrics/metrics_route.h"
+#include "wagate/metrics/prometheus_metrics.h"
 #include "wagate/processing/event_fanout.h"
 #include "wagate/processing/event_publisher.h"
 #include "wagate/processing/jsonl_sink.h"
@@ -128,12 +130,14 @@ Status Serve(const config::Config& config, const ServeOptions& options) {
   // Every outcome goes to the observers that count it, then to the analytics queue. Observers are
   // added below, before the first event; the publisher is last.
   processing::EventFanout outcomes;
+  // Metrics (SPEC §8): counted from the outcomes and by hooks in the modules; GET /metrics.
+  metrics::PrometheusMetrics service_metrics;
 
   std::unique_ptr<Pipeline> pipeline;
   if (options.role != Role::kApi) {
     StatusOr<std::unique_ptr<Pipeline>> made = Pipeline::Create(
         config, [&backend](bool durable) { return backend.OpenPipelineStorage(durable); },
-        processor_id, clock, &outcomes);
+        processor_id, clock, &outcomes, &service_metrics);
     if (!made.ok()) return made.status();
     pipeline = std::move(*made);
   }
@@ -149,14 +153,18 @@ Status Serve(const config::Config& config, const ServeOptions& options) {
                              v.processed, v.errors};
   });
   monitor.Start();
+  service_metrics.SetQueues([&monitor] { return monitor.Snapshot().queues; });
 
   whatsapp::SignatureVerifier verifier(config.app_secrets);
-  ingest::IngestService ingest(verifier, backend.admitter(), &outcomes, clock);
+  ingest::IngestService ingest(verifier, backend.admitter(), &outcomes, clock, &service_metrics);
   // Rate limits per client address (SPEC §5): forged or unsigned webhook POSTs, and the
   // health endpoints.
   http::RateLimiter webhook_limit(config.rate_limit_webhook_per_minute, clock);
   http::RateLimiter health_limit(config.rate_limit_health_per_minute, clock);
+  webhook_limit.CountRefusals(&service_metrics, "webhook");
+  health_limit.CountRefusals(&service_metrics, "health");
   http::Router router;
+  router.SetMetrics(&service_metrics, clock);
   http::WebhookHandler webhook(config.verify_token, ingest, &webhook_limit);
   webhook.AddRoutes(router);
   http::HealthHandler health(
@@ -179,9 +187,11 @@ Status Serve(const config::Config& config, const ServeOptions& options) {
         return view;
       });
   health.AddRoutes(router, &health_limit);
+  metrics::AddMetricsRoute(router, service_metrics, &health_limit);  // the health bucket too
 
   // The observers of outcomes are added above; the analytics publisher comes last. No event is
   // published before this point (the server and the pipeline start below).
+  outcomes.Add(&service_metrics);
   outcomes.Add(&events);
 
   http::Server::Options server_options;

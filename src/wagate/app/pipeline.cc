@@ -62,9 +62,11 @@ Status OpenHalf(Half& half, const OpenPipelineStorage& open_storage, bool durabl
 
 processing::ProcessorOptions ProcessorOptionsFor(const config::Config& config,
                                                  const std::string& worker_id,
-                                                 ports::EventSink* events) {
+                                                 ports::EventSink* events,
+                                                 ports::Metrics* metrics) {
   processing::ProcessorOptions options;
   options.events = events;
+  options.metrics = metrics;
   options.worker_id = worker_id;
   options.lease = std::chrono::seconds(config.lease_seconds);
   options.wait = std::chrono::seconds(config.sqs_wait_time_seconds);
@@ -76,8 +78,9 @@ processing::ProcessorOptions ProcessorOptionsFor(const config::Config& config,
 }
 
 Status BuildSenders(Half& half, const config::Config& config, const std::string& worker_id,
-                    const Clock& clock, Random& random, ports::EventSink* events) {
-  processing::ProcessorOptions base = ProcessorOptionsFor(config, worker_id, events);
+                    const Clock& clock, Random& random, ports::EventSink* events,
+                    ports::Metrics* metrics) {
+  processing::ProcessorOptions base = ProcessorOptionsFor(config, worker_id, events, metrics);
   if (DryRun(config)) {
     base.workers = config.senders;
     base.queue = domain::QueueName::kOutgoing;
@@ -99,6 +102,7 @@ Status BuildSenders(Half& half, const config::Config& config, const std::string&
   options.backoff = base.backoff;
   options.shutdown_grace = base.shutdown_grace;
   options.events = events;
+  options.metrics = metrics;
   options.throttle_max = std::chrono::seconds(config.send_throttle_max_seconds);
   options.uncertain_resend_after = std::chrono::seconds(config.uncertain_resend_after_seconds);
   options.pacing.rate_per_number = config.send_rate_per_number / std::max(1, config.sender_instances);
@@ -112,7 +116,8 @@ Status BuildSenders(Half& half, const config::Config& config, const std::string&
 StatusOr<std::unique_ptr<Pipeline>> Pipeline::Create(const config::Config& config,
                                                      const OpenPipelineStorage& open_storage,
                                                      const std::string& worker_id,
-                                                     const Clock& clock, ports::EventSink* events) {
+                                                     const Clock& clock, ports::EventSink* events,
+                                                     ports::Metrics* metrics) {
   auto parts = std::make_unique<Parts>();
   parts->processors_configured = config.workers > 0;
 
@@ -121,13 +126,14 @@ StatusOr<std::unique_ptr<Pipeline>> Pipeline::Create(const config::Config& confi
   if (!handler.ok()) return handler.status();
   processors.handler = std::move(*handler);
   WAGATE_RETURN_IF_ERROR(OpenHalf(processors, open_storage, /*durable=*/false));
-  processing::ProcessorOptions options = ProcessorOptionsFor(config, worker_id, events);
+  processing::ProcessorOptions options = ProcessorOptionsFor(config, worker_id, events, metrics);
   options.workers = config.workers;
   processors.consumer = std::make_unique<processing::Processor>(
       *processors.storage.queue, *processors.storage.store, *processors.handler, clock, parts->random, options);
 
   WAGATE_RETURN_IF_ERROR(OpenHalf(parts->senders, open_storage, /*durable=*/!DryRun(config)));
-  WAGATE_RETURN_IF_ERROR(BuildSenders(parts->senders, config, worker_id, clock, parts->random, events));
+  WAGATE_RETURN_IF_ERROR(
+      BuildSenders(parts->senders, config, worker_id, clock, parts->random, events, metrics));
   return std::unique_ptr<Pipeline>(new Pipeline(std::move(parts)));
 }
 

@@ -17,6 +17,7 @@
 #include "wagate/base/status.h"
 #include "wagate/config/config.h"
 #include "wagate/ports/event_sink.h"
+#include "wagate/ports/metrics.h"
 #include "wagate/ports/queue.h"
 #include "wagate/ports/work_store.h"
 
@@ -42,10 +43,12 @@ struct PipelineView {
 class Pipeline {
  public:
   // FailedPrecondition when the configuration asks for something this build cannot do.
+  // `events` and `metrics` (null: none) are borrowed and must outlive the pipeline.
   static StatusOr<std::unique_ptr<Pipeline>> Create(const config::Config& config,
                                                     const OpenPipelineStorage& open_storage,
                                                     const std::string& worker_id,
-                                                    const Clock& clock, ports::EventSink* events);
+                                                    const Clock& clock, ports::EventSink* events,
+                                                    ports::Metrics* metrics = nullptr);
   ~Pipeline();
   void Start();
   void Stop();

@@ -69,6 +69,12 @@ RateLimiter::RateLimiter(int per_minute, const Clock& clock, size_t capacity)
 RateLimiter::~RateLimiter() = default;
 
 RateLimiter::Verdict RateLimiter::Take(const boost::asio::ip::address& client) {
+  Verdict verdict = TakeToken(client);
+  if (!verdict.allowed && metrics_ != nullptr) metrics_->RateLimited(name_);
+  return verdict;
+}
+
+RateLimiter::Verdict RateLimiter::TakeToken(const boost::asio::ip::address& client) {
   if (!enabled()) return {};
   const int64_t now =
       std::chrono::duration_cast<std::chrono::nanoseconds>(clock_.Steady() - origin_).count();

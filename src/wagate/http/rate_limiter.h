@@ -11,6 +11,7 @@
 // that carries the least information, never an address that was just emptied by a flood.
 //
 // Time comes from the injected Clock's steady time; per_minute 0 disables the limit.
+// With CountRefusals(), every refusal is counted in the metrics under the limit's name.
 //
 // Thread safety: Take() may be called from any number of I/O threads at once; each call holds
 // only its shard's short lock and never blocks on anything else.
@@ -23,6 +24,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -30,6 +32,7 @@
 #include "wagate/base/clock.h"
 #include "wagate/base/mutex.h"
 #include "wagate/http/types.h"
+#include "wagate/ports/metrics.h"
 
 namespace wagate::http {
 
@@ -51,6 +54,13 @@ class RateLimiter {
 
   bool enabled() const { return interval_ns_ > 0; }
 
+  // Counts each refusal as `metrics->RateLimited(name)`; `metrics` (null: none) is borrowed and
+  // must outlive the limiter. Before the first Take().
+  void CountRefusals(ports::Metrics* metrics, std::string name) {
+    metrics_ = metrics;
+    name_ = std::move(name);
+  }
+
   // Takes a token from `client`'s bucket. Refused when the bucket is empty; a refused request
   // takes nothing.
   Verdict Take(const boost::asio::ip::address& client);
@@ -59,6 +69,8 @@ class RateLimiter {
   size_t tracked() const;
 
  private:
+  Verdict TakeToken(const boost::asio::ip::address& client);
+
   using Key = std::array<uint8_t, 16>;
   struct KeyHash {
     uint64_t seed;
@@ -72,6 +84,8 @@ class RateLimiter {
   const int64_t tolerance_ns_;  // time to fill an empty bucket (a minute)
   const KeyHash hash_;
   std::vector<std::unique_ptr<Shard>> shards_;  // fixed after construction
+  ports::Metrics* metrics_ = nullptr;           // fixed before the first Take()
+  std::string name_;
 };
 
 // The 429 answer: {"error":"rate_limited","detail":…} with Retry-After.

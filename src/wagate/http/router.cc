@@ -15,14 +15,30 @@ void Router::Add(beast_http::verb method, std::string path, Handler handler) {
   routes_[std::move(path)].emplace_back(method, std::move(handler));
 }
 
+void Router::SetMetrics(ports::Metrics* metrics, const Clock& clock) {
+  metrics_ = metrics;
+  clock_ = &clock;
+}
+
+Respond Router::Counted(std::string_view endpoint, const RequestContext& context,
+                        Respond respond) const {
+  return [metrics = metrics_, clock = clock_, endpoint, received = context.received,
+          respond = std::move(respond)](Response response) {
+    metrics->RequestAnswered(endpoint, response.result_int(), clock->Steady() - received);
+    respond(std::move(response));
+  };
+}
+
 void Router::Dispatch(const Request& request, const RequestContext& context,
                       Respond respond) const {
   std::string_view target(request.target().data(), request.target().size());
   auto it = routes_.find(TargetPath(target));
   if (it == routes_.end()) {
+    if (metrics_ != nullptr) respond = Counted("other", context, std::move(respond));
     respond(ErrorResponse(NotFoundError("no such endpoint"), "not_found"));
     return;
   }
+  if (metrics_ != nullptr) respond = Counted(it->first, context, std::move(respond));
   std::string allow;
   for (const auto& [method, handler] : it->second) {
     if (method == request.method() ||

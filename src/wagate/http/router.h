@@ -3,6 +3,9 @@
 // Unknown paths answer 404 and known paths with another method answer 405 with an Allow header.
 // Routes are added before the server starts and never change afterwards.
 //
+// Metrics (SetMetrics): every answer is counted by endpoint (the route path, or "other" for an
+// unknown path, so the label set stays bounded), code and latency from the request's arrival.
+//
 // Thread safety: Add() before serving; Dispatch() is then safe from any thread.
 #pragma once
 
@@ -11,16 +14,25 @@
 #include <utility>
 #include <vector>
 
+#include "wagate/base/clock.h"
 #include "wagate/http/types.h"
+#include "wagate/ports/metrics.h"
 
 namespace wagate::http {
 
 class Router {
  public:
   void Add(boost::beast::http::verb method, std::string path, Handler handler);
+  // `metrics` (null: none) and `clock` are borrowed and must outlive the router. Before serving.
+  void SetMetrics(ports::Metrics* metrics, const Clock& clock);
   void Dispatch(const Request& request, const RequestContext& context, Respond respond) const;
 
  private:
+  // `respond`, counting its answer under `endpoint` (a string as long-lived as the router).
+  Respond Counted(std::string_view endpoint, const RequestContext& context, Respond respond) const;
+
+  ports::Metrics* metrics_ = nullptr;
+  const Clock* clock_ = nullptr;
   // path → (method, handler) pairs.
   std::map<std::string, std::vector<std::pair<boost::beast::http::verb, Handler>>, std::less<>> routes_;
 };

@@ -29,14 +29,15 @@ void PublishAdmitEvents(ports::EventSink& events, Timestamp now, const std::vect
 
 IngestService::IngestService(const whatsapp::SignatureVerifier& verifier,
                              ports::Admitter& admitter, ports::EventSink* events,
-                             const Clock& clock)
-    : verifier_(verifier), admitter_(admitter), events_(events), clock_(clock) {}
+                             const Clock& clock, ports::Metrics* metrics)
+    : verifier_(verifier), admitter_(admitter), events_(events), clock_(clock), metrics_(metrics) {}
 
 void IngestService::Ingest(std::string_view body, std::string_view signature_header,
                            Callback done) {
   if (verifier_.enabled()) {
     whatsapp::SignatureResult sig = verifier_.Verify(body, signature_header);
     if (sig != whatsapp::SignatureResult::kValid) {
+      if (metrics_ != nullptr) metrics_->SignatureFailed();
       done(UnauthenticatedError(std::string("signature ") +
                                 std::string(whatsapp::SignatureResultName(sig))));
       return;

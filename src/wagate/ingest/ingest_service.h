@@ -19,6 +19,7 @@
 #include "wagate/base/status.h"
 #include "wagate/ports/admitter.h"
 #include "wagate/ports/event_sink.h"
+#include "wagate/ports/metrics.h"
 #include "wagate/whatsapp/signature.h"
 
 namespace wagate::ingest {
@@ -36,10 +37,11 @@ class IngestService {
   using Callback = std::function<void(StatusOr<IngestCounts>)>;
 
   // Every dependency is borrowed and must outlive the service. `events`, when given, receives a
-  // `received`, `duplicate` or `quarantined` analytics event for each item admitted.
+  // `received`, `duplicate` or `quarantined` analytics event for each item admitted; `metrics`,
+  // when given, counts the signature failures.
   IngestService(const whatsapp::SignatureVerifier& verifier, ports::Admitter& admitter,
-                ports::EventSink* events = nullptr,
-                const Clock& clock = SystemClock::Instance());
+                ports::EventSink* events = nullptr, const Clock& clock = SystemClock::Instance(),
+                ports::Metrics* metrics = nullptr);
 
   // `body` is the raw request body; `signature_header` the X-Hub-Signature-256 value, empty when
   // absent. `body` need only stay valid until Ingest() returns.
@@ -53,6 +55,7 @@ class IngestService {
   ports::Admitter& admitter_;
   ports::EventSink* const events_;
   const Clock& clock_;
+  ports::Metrics* const metrics_;
 };
 
 }  // namespace wagate::ingest

@@ -48,22 +48,27 @@ std::optional<ports::ClaimResult> ClaimSteps::Settle(const ports::ReceivedMessag
       std::chrono::duration_cast<Millis>(claim->lease_until - clock_.Now());
   switch (claim->outcome) {
     case ports::ClaimOutcome::kWon:
+      Count(ports::ClaimMetric::kWon);
       return *claim;
     case ports::ClaimOutcome::kAlreadyDone:
+      Count(ports::ClaimMetric::kAlreadyDone);
       (void)queue_.Delete(options_.queue, m.receipt);
       *lost = ProcessOutcome::kAlreadyDone;
       return std::nullopt;
     case ports::ClaimOutcome::kDuplicateEntry:
+      Count(ports::ClaimMetric::kDuplicateEntry);
       (void)queue_.Delete(options_.queue, m.receipt);
       *lost = ProcessOutcome::kDuplicateEntry;
       return std::nullopt;
     case ports::ClaimOutcome::kBusy:
+      Count(ports::ClaimMetric::kBusy);
       // The owner's own message came back early: hide it until the owner's lease has ended.
       (void)queue_.ChangeVisibility(options_.queue, m.receipt,
                                     std::max(until_lease_end + Millis(1000), Millis(1000)));
       *lost = ProcessOutcome::kBusy;
       return std::nullopt;
     case ports::ClaimOutcome::kUncertain:
+      Count(ports::ClaimMetric::kUncertain);
       // Waiting for a status webhook: come back when a resend is due, without using receives.
       *lost = Requeue(m, m.body, std::max(until_lease_end, Millis(0))).ok()
                   ? ProcessOutcome::kUncertain

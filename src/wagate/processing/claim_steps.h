@@ -14,6 +14,7 @@
 //               receives (throttling, pacing, pauses). A crash in between leaves two entries,
 //               and the claim lets one through.
 // A fenced store answer (FailedPrecondition) becomes kFenced: the caller lost the item.
+// Every claim answer, and every kFenced, is counted in `metrics` (claims by outcome).
 //
 // Thread safety: safe from several threads at once; all state is in the store and the queue.
 #pragma once
@@ -25,6 +26,7 @@
 #include "wagate/base/random.h"
 #include "wagate/domain/backoff.h"
 #include "wagate/ports/event_sink.h"
+#include "wagate/ports/metrics.h"
 #include "wagate/ports/queue.h"
 #include "wagate/ports/work_store.h"
 #include "wagate/processing/outcome.h"
@@ -38,6 +40,7 @@ struct ClaimStepsOptions {
   int max_receive_count = 3;
   domain::BackoffPolicy backoff;
   ports::EventSink* events = nullptr;  // analytics; null publishes nothing
+  ports::Metrics* metrics = nullptr;   // claims by outcome; null counts nothing
 };
 
 // The kind of item a key names, from its prefix (SPEC §1).
@@ -66,6 +69,10 @@ class ClaimSteps {
 
   ports::Fenced FencedFor(const ports::ReceivedMessage& m, const ports::ClaimResult& claim) const {
     return ports::Fenced{m.key, claim.fence, options_.worker_id};
+  }
+  // Counts a claim outcome in the metrics (when there are any).
+  void Count(ports::ClaimMetric outcome) const {
+    if (options_.metrics != nullptr) options_.metrics->Claimed(outcome);
   }
   const ClaimStepsOptions& options() const { return options_; }
   ports::Queue& queue() { return queue_; }

@@ -120,7 +120,7 @@ std::vector<ProcessOutcome> Processor::ProcessAll(const std::vector<ports::Recei
   // NotFound for a delete: the message was received again; the next claim says already done.
   if (!receipts.empty()) (void)steps_.queue().DeleteMany(options_.queue, receipts);
   for (uint64_t token : heartbeat_tokens) heartbeats_.Untrack(token);
-  for (ProcessOutcome o : outcomes) counters_.Count(o);
+  for (ProcessOutcome o : outcomes) Count(o);
   return outcomes;
 }
 

@@ -52,12 +52,14 @@ struct ProcessorOptions {
   Millis reply_max_age{86'400'000};
   Millis shutdown_grace{20'000};
   ports::EventSink* events = nullptr;  // analytics; null publishes nothing
+  ports::Metrics* metrics = nullptr;   // claims and lease expiries; null counts nothing
 
   ClaimStepsOptions ForClaims() const {
-    return ClaimStepsOptions{worker_id, queue, lease, max_receive_count, backoff, events};
+    return ClaimStepsOptions{worker_id, queue, lease, max_receive_count, backoff, events, metrics};
   }
   ConsumerOptions ForConsumer() const {
-    return ConsumerOptions{queue, thread_name, workers, batch, lease, wait, shutdown_grace, true};
+    return ConsumerOptions{queue, thread_name, workers, batch, lease, wait, shutdown_grace, true,
+                           metrics};
   }
 };
 

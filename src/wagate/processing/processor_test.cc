@@ -9,6 +9,7 @@
 
 #include "wagate/backends/sqlite/sqlite_test_backend.h"
 #include "wagate/handlers/echo_handler.h"
+#include "wagate/testing/fake_metrics.h"
 #include "wagate/testing/webhook_bodies.h"
 #include "wagate/whatsapp/payload.h"
 
@@ -38,6 +39,7 @@ class FakeHandler final : public ports::Handler {
   std::mutex mu_;
 };
 
+using testing::FakeMetrics;
 using testing::MaxRandom;
 using testing::TextBody;
 
@@ -275,6 +277,54 @@ TEST_F(ProcessorTest, WorkerThreadsProcessEveryItemExactlyOnce) {
   for (int i = 0; i < kItems; i += 37) {
     EXPECT_EQ(Record("msg:wamid.T" + std::to_string(i)).state, domain::RecordState::kCompleted);
   }
+}
+
+// While it runs, its lease lapses and another worker takes the item over; the heartbeat finds out.
+class TakenOverHandler final : public ports::Handler {
+ public:
+  TakenOverHandler(FakeClock& clock, ports::WorkStore& store) : clock_(clock), store_(store) {}
+  StatusOr<ports::HandlerResult> Handle(const ports::HandlerItem& item) override {
+    clock_.Advance(Millis(31'000));
+    StatusOr<ports::ClaimResult> other =
+        store_.Claim({item.key, item.kind, "w-other", "copy-2", Millis(30'000)});
+    EXPECT_TRUE(other.ok() && other->outcome == ports::ClaimOutcome::kWon);
+    if (processor != nullptr) {
+      EXPECT_EQ(processor->heartbeats().BeatOnce(), 0);
+    }
+    return ports::HandlerResult{};
+  }
+  Processor* processor = nullptr;
+
+ private:
+  FakeClock& clock_;
+  ports::WorkStore& store_;
+};
+
+TEST_F(ProcessorTest, ClaimOutcomesAndLostLeasesAreCountedInTheMetrics) {
+  FakeMetrics metrics;
+  ProcessorOptions options;
+  options.metrics = &metrics;
+  FakeHandler handler;
+  auto p = Make(handler, options);
+  AdmitText("wamid.M1");
+  ASSERT_EQ(*p->RunOnce(Millis(0)), 1);
+  EXPECT_EQ(metrics.Claims(ports::ClaimMetric::kWon), 1);
+  ASSERT_TRUE(backend_.queue().Send(domain::QueueName::kIncoming, {{"msg:wamid.M1", "{}", Millis(0)}}).ok());
+  ASSERT_EQ(*p->RunOnce(Millis(0)), 1);
+  EXPECT_EQ(metrics.Claims(ports::ClaimMetric::kAlreadyDone), 1);
+  EXPECT_EQ(metrics.lease_expiries.load(), 0);
+
+  TakenOverHandler slow(clock_, backend_.store());
+  auto q = Make(slow, options);
+  slow.processor = q.get();
+  AdmitText("wamid.M2");
+  ASSERT_EQ(*q->RunOnce(Millis(0)), 1);
+  EXPECT_EQ(metrics.Claims(ports::ClaimMetric::kWon), 2);
+  EXPECT_EQ(metrics.lease_expiries.load(), 1) << "the heartbeat found the lease lost";
+  EXPECT_EQ(metrics.Claims(ports::ClaimMetric::kFenced), 1) << "the completion was refused";
+  EXPECT_EQ(q->counters().fenced.load(), 1u);
+  EXPECT_EQ(metrics.Claims(ports::ClaimMetric::kBusy) + metrics.Claims(ports::ClaimMetric::kDuplicateEntry),
+            0);
 }
 
 }  // namespace

@@ -8,7 +8,7 @@ namespace wagate::processing {
 
 QueueConsumer::QueueConsumer(ports::Queue& queue, ports::WorkStore& store, const Clock& clock,
                              ConsumerOptions options)
-    : heartbeats_(queue, store, options.queue, options.lease),
+    : heartbeats_(queue, store, options.queue, options.lease, options.metrics),
       queue_(queue),
       clock_(clock),
       options_(std::move(options)) {}

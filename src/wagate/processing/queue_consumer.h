@@ -15,6 +15,7 @@
 #include <string>
 
 #include "wagate/base/clock.h"
+#include "wagate/ports/metrics.h"
 #include "wagate/ports/queue.h"
 #include "wagate/processing/outcome.h"
 #include "wagate/processing/worker_pool.h"
@@ -30,6 +31,7 @@ struct ConsumerOptions {
   Millis wait{20'000};
   Millis shutdown_grace{20'000};
   bool release_on_overrun = true;
+  ports::Metrics* metrics = nullptr;  // fenced claims and lease expiries; null counts nothing
 };
 
 class QueueConsumer {
@@ -52,6 +54,14 @@ class QueueConsumer {
   Heartbeats& heartbeats() { return heartbeats_; }
 
  protected:
+  // Adds one outcome to the counters (and a fenced one to the metrics) and returns it.
+  ProcessOutcome Count(ProcessOutcome outcome) {
+    if (outcome == ProcessOutcome::kFenced && options_.metrics != nullptr) {
+      options_.metrics->Claimed(ports::ClaimMetric::kFenced);
+    }
+    return counters_.Count(outcome);
+  }
+
   ProcessorCounters counters_;
   Heartbeats heartbeats_;
 

@@ -79,10 +79,11 @@ Sender::Sender(ports::Queue& queue, ports::WorkStore& store, ports::GraphApi& gr
                                     options.shutdown_grace,
                                     // A call running past the grace may reach Meta: its claim
                                     // lapses, and the next claim treats it as uncertain.
-                                    false}),
+                                    false, options.metrics}),
       steps_(queue, store, clock, random,
              ClaimStepsOptions{options.worker_id, domain::QueueName::kOutgoing, options.lease,
-                               options.max_receive_count, options.backoff, options.events}),
+                               options.max_receive_count, options.backoff, options.events,
+                               options.metrics}),
       graph_(graph),
       clock_(clock),
       random_(random),
@@ -101,7 +102,7 @@ ProcessOutcome Sender::ProcessOne(const ports::ReceivedMessage& m) {
   if (std::optional<int64_t> since = IntField(out.payload, "throttled_since")) {
     out.throttled_since = FromUnixMillis(*since);
   }
-  return counters_.Count(Send(m, out));
+  return Count(Send(m, out));
 }
 
 bool Sender::PreviousSettled(const std::string& key, int64_t n) {
@@ -142,7 +143,10 @@ ProcessOutcome Sender::Send(const ports::ReceivedMessage& m, const Outgoing& out
     const std::string& why = out.message.status().message();
     return steps_.DeadLetter(m, fenced, claim->attempts, why.substr(0, why.find(':')), why);
   }
-  if (claim->resend) ++counters_.resends;
+  if (claim->resend) {
+    ++counters_.resends;
+    if (options_.metrics != nullptr) options_.metrics->Resent();
+  }
 
   Status sending = steps_.store().MarkSending(fenced);
   if (sending.code() == StatusCode::kAlreadyExists) {
@@ -194,6 +198,7 @@ ProcessOutcome Sender::Answered(const ports::ReceivedMessage& m, const Outgoing&
     Status uncertain = steps_.store().MarkUncertain(claim, error);
     if (uncertain.code() == StatusCode::kFailedPrecondition) return ProcessOutcome::kFenced;
     if (!uncertain.ok()) return ProcessOutcome::kStoreError;
+    if (options_.metrics != nullptr) options_.metrics->SendUncertain();
     log::Warn("send outcome unknown", {log::F("key", m.key), log::F("error", error)});
     return steps_.Requeue(m, m.body, options_.uncertain_resend_after + Millis(1000)).ok()
                ? ProcessOutcome::kUncertain
@@ -211,6 +216,7 @@ ProcessOutcome Sender::Answered(const ports::ReceivedMessage& m, const Outgoing&
           error);
     case whatsapp::GraphErrorClass::kAccount: {
       pacer_.Pause(number, now + options_.pacing.probe_interval);
+      if (options_.metrics != nullptr) options_.metrics->SenderPaused();
       log::Error("sender paused: the business number cannot send",
                  {log::F("phone_number_id", number), log::F("error", error)});
       return RequeueFailed(m, claim, m.body, error, options_.pacing.probe_interval,

@@ -56,6 +56,8 @@ struct SenderOptions {
   Millis shutdown_grace{20'000};
   Pacer::Options pacing;
   ports::EventSink* events = nullptr;  // analytics; null publishes nothing
+  // Claims, lease expiries, uncertain sends, resends and pauses; null counts nothing.
+  ports::Metrics* metrics = nullptr;
 };
 
 class Sender final : public QueueConsumer {

@@ -9,6 +9,7 @@
 #include "wagate/handlers/echo_handler.h"
 #include "wagate/processing/processor.h"
 #include "wagate/testing/fake_http_server.h"
+#include "wagate/testing/fake_metrics.h"
 #include "wagate/testing/webhook_bodies.h"
 #include "wagate/whatsapp/graph_client.h"
 #include "wagate/whatsapp/payload.h"
@@ -236,14 +237,20 @@ TEST_F(SenderTest, AnUncertainSendWithoutAStatusIsResentAfterTheWaitAndCounted) 
   graph_timeout_ = Millis(300);
   Script({FakeResponse{.status = 200, .headers = {}, .body = "{}", .delay = Millis(1'500)}});
   Inbound("wamid.U2");
+  testing::FakeMetrics metrics;
   SenderOptions options;
+  options.metrics = &metrics;
   auto sender = MakeSender(options);
   ASSERT_EQ(*sender->RunOnce(Millis(0)), 2);
+  EXPECT_EQ(metrics.uncertain_sends.load(), 1);
+  EXPECT_EQ(metrics.resends.load(), 0);
   clock_.Advance(Millis(60'000));
   ASSERT_EQ(*sender->RunOnce(Millis(0)), 0) << "not before the resend time";
   clock_.Advance(Millis(65'000));
   ASSERT_EQ(*sender->RunOnce(Millis(0)), 1);
   EXPECT_EQ(sender->counters().resends.load(), 1u);
+  EXPECT_EQ(metrics.resends.load(), 1);
+  EXPECT_EQ(metrics.uncertain_sends.load(), 1) << "the resend was accepted";
   EXPECT_EQ(Record(ReplyKey("wamid.U2", "0")).state, RecordState::kSent);
   EXPECT_EQ(Sends().size(), 2u);
 }
@@ -258,9 +265,14 @@ TEST_F(SenderTest, ASenderThatDiedDuringTheCallLeavesTheItemUncertainNotResent) 
   ASSERT_EQ(claim->outcome, ports::ClaimOutcome::kWon);
   ASSERT_TRUE(backend_.store().MarkSending({key, claim->fence, "s-dead"}).ok());
   clock_.Advance(Millis(31'000));
-  auto sender = MakeSender();
+  testing::FakeMetrics metrics;
+  SenderOptions options;
+  options.metrics = &metrics;
+  auto sender = MakeSender(options);
   ASSERT_GE(*sender->RunOnce(Millis(0)), 1);
   EXPECT_EQ(Record(key).state, RecordState::kSentUncertain);
+  EXPECT_EQ(metrics.Claims(ports::ClaimMetric::kUncertain), 1) << "the claim settled it";
+  EXPECT_EQ(metrics.uncertain_sends.load(), 0) << "this sender made no call";
   EXPECT_EQ(Sends().size(), 0u);
   EXPECT_EQ(sender->counters().uncertain.load(), 1u);
 }
@@ -283,9 +295,14 @@ TEST_F(SenderTest, AReadReceiptWhoseSenderDiedIsSentAgainNeverUncertain) {
 TEST_F(SenderTest, AnAccountErrorPausesTheNumberAndAProbeResumesIt) {
   Script({GraphError(401, 190, "Error validating access token")});
   Inbound("wamid.P1");
-  auto sender = MakeSender();
+  testing::FakeMetrics metrics;
+  SenderOptions options;
+  options.metrics = &metrics;
+  auto sender = MakeSender(options);
   ASSERT_EQ(*sender->RunOnce(Millis(0)), 2);
   EXPECT_EQ(sender->pacer().PausedNumbers(), std::vector<std::string>{"112233"});
+  EXPECT_EQ(metrics.pauses.load(), 1);
+  EXPECT_EQ(metrics.Claims(ports::ClaimMetric::kWon), 1) << "the read receipt waited unclaimed";
   EXPECT_EQ(graph_server_->RequestCount(), 1) << "the read receipt waits for the pause too";
   EXPECT_EQ(Record(ReplyKey("wamid.P1", "0")).state, RecordState::kFailed);
   EXPECT_EQ(Stats(QueueName::kOutgoing).dlq, 0) << "nothing dead-lettered while paused";
@@ -293,6 +310,7 @@ TEST_F(SenderTest, AnAccountErrorPausesTheNumberAndAProbeResumesIt) {
   clock_.Advance(Millis(61'000));
   ASSERT_EQ(*sender->RunOnce(Millis(0)), 2);
   EXPECT_TRUE(sender->pacer().PausedNumbers().empty());
+  EXPECT_EQ(metrics.pauses.load(), 1) << "the probe went through";
   EXPECT_EQ(Record(ReplyKey("wamid.P1", "0")).state, RecordState::kSent);
   EXPECT_EQ(Record(ReplyKey("wamid.P1", "read")).state, RecordState::kSent);
 }

@@ -35,6 +35,7 @@ int Heartbeats::BeatOnce() {
     log::Warn("heartbeat failed", {log::F("key", h.claim.key), log::F("error", s.ToString())});
     if (s.code() == StatusCode::kFailedPrecondition || s.code() == StatusCode::kNotFound) {
       Untrack(token);  // lost: the worker's next fenced write says so
+      if (metrics_ != nullptr) metrics_->LeaseExpired();
     }
   }
   return extended;

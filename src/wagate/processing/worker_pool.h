@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "wagate/base/mutex.h"
+#include "wagate/ports/metrics.h"
 #include "wagate/ports/queue.h"
 #include "wagate/ports/work_store.h"
 
@@ -30,9 +31,10 @@ namespace wagate::processing {
 
 class Heartbeats {
  public:
+  // `metrics` (null: none) counts the claims a heartbeat finds lost (lease expiries).
   Heartbeats(ports::Queue& queue, ports::WorkStore& store, domain::QueueName queue_name,
-             Millis lease)
-      : queue_(queue), store_(store), queue_name_(queue_name), lease_(lease) {}
+             Millis lease, ports::Metrics* metrics = nullptr)
+      : queue_(queue), store_(store), queue_name_(queue_name), lease_(lease), metrics_(metrics) {}
   ~Heartbeats() { Stop(); }
 
   uint64_t Track(const ports::Fenced& claim, const std::string& receipt);
@@ -55,6 +57,7 @@ class Heartbeats {
   ports::WorkStore& store_;
   const domain::QueueName queue_name_;
   const Millis lease_;
+  ports::Metrics* const metrics_;
 
   Mutex mu_;
   uint64_t next_token_ WAGATE_GUARDED_BY(mu_) = 0;

@@ -1,0 +1,151 @@
+// GET /metrics of the real binary over loopback (SPEC §8): the scrape parses as the Prometheus
+// text format, its counters move with accepted, duplicate, rejected, completed and dead-lettered
+// work, and it shares the health endpoints' rate limit.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <thread>
+
+#include "harness.h"
+#include "service.h"
+#include "wagate/testing/fake_http_server.h"
+#include "wagate/testing/prometheus_text.h"
+
+namespace wagate::integration {
+namespace {
+
+using testing::FakeHttpServer;
+using testing::FakeResponse;
+using testing::PrometheusSamples;
+using testing::RecordedRequest;
+using testing::Sample;
+using testing::SumSamples;
+
+constexpr char kContentType[] = "text/plain; version=0.0.4; charset=utf-8";
+
+class MetricsTest : public ::testing::Test {
+ protected:
+  // One scrape, parsed; fails the test when it is not a 200 in the exposition format.
+  PrometheusSamples Scrape(const WagateProcess& p, const Env& headers = {}) {
+    HttpResult r = HttpRequest(p.port(), "GET", "/metrics", "", headers);
+    EXPECT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(r.headers["content-type"], kContentType);
+    StatusOr<PrometheusSamples> parsed = testing::ParsePrometheusText(r.body);
+    EXPECT_TRUE(parsed.ok()) << parsed.status().ToString() << "\n" << r.body;
+    return parsed.ok() ? *parsed : PrometheusSamples{};
+  }
+
+  // Scrapes until `series` reaches `at_least` (the outcome events follow the record's state
+  // change), for at most 20 s; returns the last scrape.
+  PrometheusSamples AwaitSample(const WagateProcess& p, std::string_view name,
+                                const testing::PrometheusLabels& labels, double at_least) {
+    PrometheusSamples s;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    do {
+      s = Scrape(p);
+      if (Sample(s, name, labels).value_or(0) >= at_least) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    } while (std::chrono::steady_clock::now() < deadline);
+    return s;
+  }
+
+  testing::TempDir data_;
+};
+
+TEST_F(MetricsTest, CountersMoveWithAcceptedDuplicateRejectedCompletedAndDeadLetteredWork) {
+  // The business endpoint completes every item but one, which it rejects for good (a 4xx).
+  auto business = FakeHttpServer::Create([](const RecordedRequest& r) -> FakeResponse {
+                    if (r.body.find("wamid.MX-BAD") != std::string::npos)
+                      return {400, {}, R"({"error":"no"})"};
+                    return {200, {{"Content-Type", "application/json"}}, "{}"};
+                  }).value();
+  Env env = BaseEnv(data_.path());
+  env["WORKERS"] = "1";
+  env["SENDERS"] = "1";
+  env["SQS_WAIT_TIME_SECONDS"] = "1";
+  env["HANDLER"] = "http";
+  env["HANDLER_URL"] = business->url() + "/hook";
+  env["RATE_LIMIT_HEALTH_PER_MINUTE"] = "0";  // this test scrapes often
+  WagateProcess p(env);
+  ASSERT_TRUE(p.started()) << p.ReadLog();
+
+  PrometheusSamples before = Scrape(p);
+  const testing::PrometheusLabels accepted{{"kind", "message"}, {"outcome", "accepted"}};
+  const testing::PrometheusLabels duplicate{{"kind", "message"}, {"outcome", "duplicate"}};
+  EXPECT_EQ(Sample(before, "wagate_work_items_total", accepted), 0);
+  EXPECT_EQ(Sample(before, "wagate_signature_failures_total"), 0);
+  EXPECT_EQ(Sample(before, "wagate_claims_total", {{"outcome", "won"}}), 0);
+
+  const std::string good = TextMessageBody("wamid.MX-OK");
+  const std::string bad = TextMessageBody("wamid.MX-BAD");
+  ASSERT_EQ(HttpRequest(p.port(), "POST", "/webhook", good, Signed(good)).status, 200);
+  ASSERT_EQ(HttpRequest(p.port(), "POST", "/webhook", good, Signed(good)).status, 200);
+  ASSERT_EQ(HttpRequest(p.port(), "POST", "/webhook", bad, Signed(bad)).status, 200);
+  Env forged{{"X-Hub-Signature-256", "sha256=" + std::string(64, '0')}};
+  ASSERT_EQ(HttpRequest(p.port(), "POST", "/webhook", good, forged).status, 401);
+  ASSERT_EQ(HttpRequest(p.port(), "GET", "/no/such/endpoint").status, 404);
+
+  ASSERT_EQ(AwaitState(env, "msg:wamid.MX-OK", "COMPLETED").at("state").as_string(), "COMPLETED");
+  ASSERT_EQ(AwaitState(env, "msg:wamid.MX-BAD", "DEAD").at("state").as_string(), "DEAD");
+
+  const testing::PrometheusLabels completed{{"kind", "message"}, {"outcome", "completed"}};
+  const testing::PrometheusLabels dead{{"kind", "message"}, {"outcome", "dead_lettered"}};
+  AwaitSample(p, "wagate_processed_total", completed, 1);
+  AwaitSample(p, "wagate_processed_total", dead, 1);
+  // The DLQ gauge comes from the health monitor's snapshot, refreshed every 2 s.
+  PrometheusSamples s = AwaitSample(p, "wagate_dlq_depth", {{"queue", "incoming"}}, 1);
+
+  EXPECT_EQ(Sample(s, "wagate_work_items_total", accepted), 2);
+  EXPECT_EQ(Sample(s, "wagate_work_items_total", duplicate), 1);
+  EXPECT_EQ(Sample(s, "wagate_signature_failures_total"), 1);
+  EXPECT_EQ(Sample(s, "wagate_processed_total", completed), 1);
+  EXPECT_EQ(Sample(s, "wagate_processed_total", dead), 1);
+  EXPECT_EQ(Sample(s, "wagate_processed_total", {{"kind", "message"}, {"outcome", "retried"}}), 0);
+  EXPECT_EQ(Sample(s, "wagate_claims_total", {{"outcome", "won"}}), 2);
+  EXPECT_EQ(Sample(s, "wagate_processing_duration_seconds_count", {{"kind", "message"}}), 2);
+  EXPECT_EQ(Sample(s, "wagate_dlq_depth", {{"queue", "incoming"}}), 1);
+  EXPECT_EQ(Sample(s, "wagate_lease_expiries_total"), 0);
+
+  const std::string requests = "wagate_http_requests_total";
+  EXPECT_EQ(Sample(s, requests, {{"endpoint", "/webhook"}, {"code", "200"}}), 3);
+  EXPECT_EQ(Sample(s, requests, {{"endpoint", "/webhook"}, {"code", "401"}}), 1);
+  EXPECT_EQ(Sample(s, requests, {{"endpoint", "other"}, {"code", "404"}}), 1);
+  EXPECT_GE(Sample(s, requests, {{"endpoint", "/metrics"}, {"code", "200"}}).value_or(0), 1);
+  EXPECT_EQ(SumSamples(s, "wagate_http_request_duration_seconds_count", {{"endpoint", "/webhook"}}),
+            4);
+  EXPECT_EQ(SumSamples(s, "wagate_rate_limited_total"), 0);
+
+  // Nothing secret or personal appears in the exposition.
+  const std::string text = HttpRequest(p.port(), "GET", "/metrics").body;
+  for (const char* secret : {kSecret, kVerifyToken, "5215512345678", "hola", "MX-OK"}) {
+    EXPECT_EQ(text.find(secret), std::string::npos) << secret;
+  }
+  EXPECT_EQ(p.Terminate(), 0);
+}
+
+TEST_F(MetricsTest, MetricsShareTheHealthRateLimitBucket) {
+  Env env = BaseEnv(data_.path());
+  env["RATE_LIMIT_HEALTH_PER_MINUTE"] = "2";
+  env["TRUSTED_PROXIES"] = "127.0.0.1/32";  // so a second client can look at the counts
+  WagateProcess p(env);
+  ASSERT_TRUE(p.started()) << p.ReadLog();
+  const Env client{{"X-Forwarded-For", "198.51.100.7"}};
+  EXPECT_EQ(HttpRequest(p.port(), "GET", "/health", "", client).status, 200);
+  EXPECT_EQ(HttpRequest(p.port(), "GET", "/metrics", "", client).status, 200);
+  HttpResult limited = HttpRequest(p.port(), "GET", "/metrics", "", client);
+  EXPECT_EQ(limited.status, 429) << limited.body;
+  EXPECT_TRUE(limited.headers.count("retry-after"));
+  EXPECT_EQ(Json(limited).at("error").as_string(), "rate_limited");
+  EXPECT_EQ(HttpRequest(p.port(), "GET", "/health", "", client).status, 429)
+      << "/metrics used up the bucket /health draws from";
+
+  PrometheusSamples s = Scrape(p, {{"X-Forwarded-For", "198.51.100.8"}});
+  EXPECT_EQ(Sample(s, "wagate_rate_limited_total", {{"limit", "health"}}), 2);
+  EXPECT_EQ(Sample(s, "wagate_rate_limited_total", {{"limit", "webhook"}}), 0);
+  EXPECT_EQ(Sample(s, "wagate_http_requests_total", {{"endpoint", "/metrics"}, {"code", "429"}}),
+            1);
+  EXPECT_EQ(Sample(s, "wagate_http_requests_total", {{"endpoint", "/health"}, {"code", "429"}}), 1);
+}
+
+}  // namespace
+}  // namespace wagate::integration
