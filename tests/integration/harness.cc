@@ -95,20 +95,33 @@ int WaitPid(pid_t pid, std::chrono::milliseconds timeout) {
 
 CommandResult RunWagateOnTerminal(const std::vector<std::string>& args, const Env& env,
                                   const std::string& input) {
-  ExecArgs exec(args, env);
-  int master = -1;
-  pid_t pid = forkpty(&master, nullptr, nullptr, nullptr);
   CommandResult result;
-  if (pid < 0) return result;
-  if (pid == 0) {
-    execve(exec.argv[0], exec.argv.data(), exec.envp.data());
-    _exit(127);
+  int master = -1, terminal = -1;
+  if (openpty(&master, &terminal, nullptr, nullptr, nullptr) != 0) {
+    ADD_FAILURE() << "openpty failed";
+    return result;
+  }
+  // Close-on-exec, so that no other child inherits them; the dup2 in the child clears the flag
+  // on the copies it keeps.
+  fcntl(master, F_SETFD, FD_CLOEXEC);
+  fcntl(terminal, F_SETFD, FD_CLOEXEC);
+  ExecArgs exec(args, env);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  for (int fd : {0, 1, 2}) posix_spawn_file_actions_adddup2(&actions, terminal, fd);
+  pid_t pid = -1;
+  int rc = posix_spawn(&pid, exec.argv[0], &actions, nullptr, exec.argv.data(), exec.envp.data());
+  posix_spawn_file_actions_destroy(&actions);
+  close(terminal);
+  if (rc != 0) {
+    close(master);
+    return result;
   }
   // The terminal queues the input until wagate reads it.
   if (write(master, input.data(), input.size()) != static_cast<ssize_t>(input.size())) {
     ADD_FAILURE() << "cannot write to the terminal";
   }
-  // Everything wagate writes, until it exits and the terminal closes (EIO).
+  // Everything wagate writes, until it exits and the terminal's last copy closes (EIO).
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
   char buf[4096];
   while (std::chrono::steady_clock::now() < deadline) {

@@ -9,6 +9,7 @@
 #include <iostream>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "wagate/app/operator_queues.h"
 #include "wagate/cli/commands.h"
@@ -72,15 +73,15 @@ json::value AgeValue(const std::optional<int64_t>& seconds) {
   return seconds ? json::value(*seconds) : json::value(nullptr);
 }
 
-json::object Summary(const std::string& queue, const ports::DeadLetter& d) {
-  return {{"queue", queue},
-          {"message_id", d.message_id},
-          {"key", d.key},
-          {"reason", d.reason},
-          {"attempts", d.attempts},
-          {"last_error", d.last_error},
-          {"dead_at", FormatRfc3339(d.dead_at)},
-          {"bytes", d.bytes}};
+// The fields of a dead letter that `dlq list` prints, added to `o`.
+void AddSummary(const ports::DeadLetter& d, json::object& o) {
+  o["message_id"] = d.message_id;
+  o["key"] = d.key;
+  o["reason"] = d.reason;
+  o["attempts"] = d.attempts;
+  o["last_error"] = d.last_error;
+  o["dead_at"] = FormatRfc3339(d.dead_at);
+  o["bytes"] = d.bytes;
 }
 
 // The attempt history as JSON: the array MoveToDeadLetter recorded, or its text when it is not
@@ -151,33 +152,37 @@ int Queues(const CommonFlags& flags) {
   int code = kExitOk;
   std::unique_ptr<app::OperatorQueues> queues = Open("queues", flags, &code);
   if (!queues) return code;
-  json::array items;
+  std::vector<ports::QueueStats> stats;
   for (domain::QueueName q : kSources) {
     StatusOr<ports::QueueStats> s = queues->stats().Stats(q);
     if (!s.ok()) return Fail("queues", s.status());
-    items.push_back({{"queue", domain::QueueNameText(q)},
-                     {"visible", s->visible},
-                     {"in_flight", s->in_flight},
-                     {"delayed", s->delayed},
-                     {"oldest_age_seconds", AgeValue(s->oldest_age_seconds)},
-                     {"dlq", s->dlq}});
+    stats.push_back(*s);
   }
   if (flags.json) {
+    json::array items;
+    for (size_t i = 0; i < stats.size(); ++i) {
+      const ports::QueueStats& s = stats[i];
+      items.push_back({{"queue", domain::QueueNameText(kSources[i])},
+                       {"visible", s.visible},
+                       {"in_flight", s.in_flight},
+                       {"delayed", s.delayed},
+                       {"oldest_age_seconds", AgeValue(s.oldest_age_seconds)},
+                       {"dlq", s.dlq}});
+    }
     json::object doc{{"queues", std::move(items)}};
     std::printf("%s\n", json::serialize(doc).c_str());
     return kExitOk;
   }
   std::printf("%-10s %9s %9s %9s %11s %9s\n", "QUEUE", "VISIBLE", "IN_FLIGHT", "DELAYED",
               "OLDEST_AGE", "DLQ");
-  for (const json::value& v : items) {
-    const json::object& o = v.as_object();
-    const json::value& age = o.at("oldest_age_seconds");
-    std::string age_text = age.is_null() ? "-" : std::to_string(age.as_int64()) + "s";
-    std::printf("%-10s %9lld %9lld %9lld %11s %9lld\n", std::string(o.at("queue").as_string()).c_str(),
-                static_cast<long long>(o.at("visible").as_int64()),
-                static_cast<long long>(o.at("in_flight").as_int64()),
-                static_cast<long long>(o.at("delayed").as_int64()), age_text.c_str(),
-                static_cast<long long>(o.at("dlq").as_int64()));
+  for (size_t i = 0; i < stats.size(); ++i) {
+    const ports::QueueStats& s = stats[i];
+    const std::string age =
+        s.oldest_age_seconds ? std::to_string(*s.oldest_age_seconds) + "s" : "-";
+    std::printf("%-10s %9lld %9lld %9lld %11s %9lld\n",
+                std::string(domain::QueueNameText(kSources[i])).c_str(),
+                static_cast<long long>(s.visible), static_cast<long long>(s.in_flight),
+                static_cast<long long>(s.delayed), age.c_str(), static_cast<long long>(s.dlq));
   }
   return kExitOk;
 }
@@ -199,8 +204,8 @@ int DlqList(const CommonFlags& flags, const std::string& queue, int64_t limit) {
   if (flags.json) {
     json::array items;
     for (const ports::DeadLetter& d : *list) {
-      json::object item = Summary(queue, d);
-      item.erase("queue");
+      json::object item;
+      AddSummary(d, item);
       items.push_back(std::move(item));
     }
     json::object doc{{"queue", queue}, {"items", std::move(items)}};
@@ -226,7 +231,8 @@ int DlqShow(const CommonFlags& flags, const std::string& queue, const std::strin
   if (!queues) return code;
   StatusOr<ports::DeadLetter> d = queues->admin().GetDeadLetter(*source, message_id);
   if (!d.ok()) return Fail("dlq show", d.status());
-  json::object doc = Summary(queue, *d);
+  json::object doc{{"queue", queue}};
+  AddSummary(*d, doc);
   doc["history"] = History(d->history);
   doc["body"] = d->body;
   if (flags.json) {
