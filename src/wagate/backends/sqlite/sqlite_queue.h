@@ -18,6 +18,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 
 #include "wagate/backends/sqlite/connection.h"
 #include "wagate/backends/sqlite/database.h"
@@ -76,6 +77,12 @@ class SqliteQueue final : public ports::Queue,
   // Deletes the messages the queue held when Purge was called; messages sent or redriven into it
   // meanwhile stay.
   StatusOr<int64_t> Purge(ports::QueueRef queue) override;
+  // One read of the dead-letter rows, oldest (smallest id) first; attempts is the receive count
+  // the message had in its source queue.
+  StatusOr<std::vector<ports::DeadLetter>> ListDeadLetters(domain::QueueName source,
+                                                           int64_t max) override;
+  StatusOr<ports::DeadLetter> GetDeadLetter(domain::QueueName source,
+                                            const std::string& message_id) override;
 
  private:
   // One receive attempt without waiting.
@@ -87,6 +94,9 @@ class SqliteQueue final : public ports::Queue,
   // Deletes up to kPurgeBatch messages of `queue` with ids <= `last_id` in one transaction.
   StatusOr<int64_t> PurgeBatch(const std::string& queue, int64_t last_id);
   void SleepFor(Millis d) const;
+  // Up to `max` dead letters of `source`, oldest first; only the one with `id` when given.
+  StatusOr<std::vector<ports::DeadLetter>> SelectDeadLetters(domain::QueueName source, int64_t max,
+                                                             std::optional<int64_t> id);
 
   std::shared_ptr<Connection> connection_;
   Mutex& mu_;  // the connection's: serialises its use

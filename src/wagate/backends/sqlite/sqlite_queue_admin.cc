@@ -1,6 +1,7 @@
-// SqliteQueue's dead-letter workflow (ports/queue_admin.h): Redrive and Purge.
+// SqliteQueue's dead-letter workflow (ports/queue_admin.h): Redrive, Purge and the browse.
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <thread>
 
@@ -31,6 +32,16 @@ SELECT ?1, ?2, key, body, attributes, ?3, ?3, dead_at FROM queue_messages WHERE 
 )sql";
 
 constexpr std::string_view kDeleteById = "DELETE FROM queue_messages WHERE id = ?1 AND queue = ?2";
+
+// Dead letters of ?1 (a "-dlq" queue), oldest first, at most ?2; only the one with id ?3 unless
+// ?3 is NULL. A browse is this one read: it changes nothing.
+constexpr std::string_view kSelectDeadLetters = R"sql(
+SELECT id, coalesce(key, ''), coalesce(reason, ''), coalesce(last_error, ''), coalesce(history, ''),
+       receive_count, coalesce(dead_at, sent_at), length(body), body
+FROM queue_messages
+WHERE queue = ?1 AND (?3 IS NULL OR id = ?3)
+ORDER BY id LIMIT ?2
+)sql";
 
 std::string SourceName(domain::QueueName q) { return std::string(domain::QueueNameText(q)); }
 
@@ -153,6 +164,55 @@ StatusOr<int64_t> SqliteQueue::Purge(ports::QueueRef queue) {
     total += *deleted;
     if (*deleted < kPurgeBatch) return total;
   }
+}
+
+StatusOr<std::vector<ports::DeadLetter>> SqliteQueue::SelectDeadLetters(domain::QueueName source,
+                                                                        int64_t max,
+                                                                        std::optional<int64_t> id) {
+  MutexLock lock(mu_);
+  const std::string dlq_name = ports::QueueRef{source, true}.Name();
+  StatusOr<Statement> select = db_->Prepare(kSelectDeadLetters);
+  if (!select.ok()) return select.status();
+  select->Bind(1, std::string_view(dlq_name)).Bind(2, max).Bind(3, id);
+  std::vector<ports::DeadLetter> out;
+  for (;;) {
+    StatusOr<bool> row = select->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    ports::DeadLetter d;
+    d.message_id = std::to_string(select->ColumnInt(0));
+    d.key = select->ColumnText(1);
+    d.reason = select->ColumnText(2);
+    d.last_error = select->ColumnText(3);
+    d.history = select->ColumnText(4);
+    d.attempts = select->ColumnInt(5);
+    d.dead_at = FromUnixMillis(select->ColumnInt(6));
+    d.bytes = select->ColumnInt(7);
+    d.body = select->ColumnText(8);
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
+StatusOr<std::vector<ports::DeadLetter>> SqliteQueue::ListDeadLetters(domain::QueueName source,
+                                                                      int64_t max) {
+  if (max < 1) return InvalidArgumentError("dead-letter list limit must be at least 1");
+  return SelectDeadLetters(source, max, std::nullopt);
+}
+
+StatusOr<ports::DeadLetter> SqliteQueue::GetDeadLetter(domain::QueueName source,
+                                                       const std::string& message_id) {
+  int64_t id = 0;
+  const char* end = message_id.data() + message_id.size();
+  auto [at, err] = std::from_chars(message_id.data(), end, id);
+  const std::string dlq_name = ports::QueueRef{source, true}.Name();
+  if (err != std::errc() || at != end || message_id.empty()) {
+    return NotFoundError("no dead letter " + message_id + " in " + dlq_name);
+  }
+  StatusOr<std::vector<ports::DeadLetter>> found = SelectDeadLetters(source, 1, id);
+  if (!found.ok()) return found.status();
+  if (found->empty()) return NotFoundError("no dead letter " + message_id + " in " + dlq_name);
+  return std::move(found->front());
 }
 
 }  // namespace wagate::sqlite
