@@ -1,0 +1,85 @@
+// Alerts of /health/detailed from the real binary over loopback (SPEC §5): signed webhook POSTs
+// drive the duplicate rate and quarantine, and the answer shows them with the seed's keys.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "harness.h"
+#include "service.h"
+
+namespace wagate::integration {
+namespace {
+
+class AlertsTest : public ::testing::Test {
+ protected:
+  testing::TempDir data_;
+};
+
+std::optional<boost::json::object> FindAlert(const boost::json::object& detailed,
+                                             const std::string& name) {
+  for (const boost::json::value& a : detailed.at("alerts").as_array()) {
+    if (a.at("name").as_string() == name) return a.as_object();
+  }
+  return std::nullopt;
+}
+
+TEST_F(AlertsTest, ADuplicateRateOverFivePercentDegradesTheServiceWithItsAlert) {
+  WagateProcess p(BaseEnv(data_.path()));
+  ASSERT_TRUE(p.started()) << p.ReadLog();
+  EXPECT_EQ(Json(HttpRequest(p.port(), "GET", "/health/detailed")).at("status").as_string(),
+            "healthy");
+
+  // Ten new messages, then one of them again: 1 duplicate of 11 items.
+  for (int i = 0; i < 10; ++i) {
+    std::string body = TextMessageBody("wamid.ALERT-" + std::to_string(i));
+    HttpResult r = HttpRequest(p.port(), "POST", "/webhook", body, Signed(body));
+    ASSERT_EQ(r.status, 200) << r.body;
+  }
+  std::string again = TextMessageBody("wamid.ALERT-3");
+  HttpResult dup = HttpRequest(p.port(), "POST", "/webhook", again, Signed(again));
+  ASSERT_EQ(dup.body, R"({"status":"ok","accepted":0,"duplicates":1,"quarantined":0})");
+
+  HttpResult detailed = HttpRequest(p.port(), "GET", "/health/detailed");
+  EXPECT_EQ(detailed.status, 200) << "degraded still answers 200";
+  boost::json::object d = Json(detailed);
+  EXPECT_EQ(d.at("status").as_string(), "degraded");
+  ASSERT_EQ(d.at("alerts").as_array().size(), 1u) << detailed.body;
+  std::optional<boost::json::object> a = FindAlert(d, "high_duplicate_rate");
+  ASSERT_TRUE(a) << detailed.body;
+  EXPECT_EQ(a->size(), 3u) << "exactly name, value and threshold";
+  EXPECT_DOUBLE_EQ(a->at("value").to_number<double>(), 0.0909);
+  EXPECT_DOUBLE_EQ(a->at("threshold").to_number<double>(), 0.05);
+  // Load balancers keep sending to a degraded service.
+  EXPECT_EQ(HttpRequest(p.port(), "GET", "/health").body, R"({"status":"healthy"})");
+}
+
+TEST_F(AlertsTest, AQuarantinedPayloadRaisesQuarantinedButNotDeadLetter) {
+  Env env = BaseEnv(data_.path());
+  env["RATE_LIMIT_HEALTH_PER_MINUTE"] = "0";  // the test polls /health/detailed
+  WagateProcess p(env);
+  ASSERT_TRUE(p.started()) << p.ReadLog();
+  const std::string bad = R"({"object":"whatsapp_business_account"})";  // no `entry` array
+  HttpResult r = HttpRequest(p.port(), "POST", "/webhook", bad, Signed(bad));
+  ASSERT_EQ(r.body, R"({"status":"ok","accepted":0,"duplicates":0,"quarantined":1})");
+
+  // The monitor refreshes in the background: wait until it has seen the dead-letter queue grow.
+  boost::json::object d;
+  for (int i = 0; i < 100; ++i) {
+    d = Json(HttpRequest(p.port(), "GET", "/health/detailed"));
+    if (d.at("queues").at("incoming").at("dlq").to_number<int64_t>() == 1) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_EQ(d.at("queues").at("incoming").at("dlq").to_number<int64_t>(), 1);
+  EXPECT_EQ(d.at("status").as_string(), "degraded");
+  std::optional<boost::json::object> q = FindAlert(d, "quarantined");
+  ASSERT_TRUE(q) << boost::json::serialize(d);
+  EXPECT_EQ(q->at("value").to_number<int64_t>(), 1);
+  EXPECT_EQ(q->at("threshold").to_number<int64_t>(), 0);
+  EXPECT_FALSE(FindAlert(d, "dead_letter")) << boost::json::serialize(d);
+}
+
+}  // namespace
+}  // namespace wagate::integration
