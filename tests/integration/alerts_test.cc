@@ -6,9 +6,11 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "harness.h"
 #include "service.h"
+#include "wagate/testing/json_schema.h"
 
 namespace wagate::integration {
 namespace {
@@ -17,6 +19,12 @@ class AlertsTest : public ::testing::Test {
  protected:
   testing::TempDir data_;
 };
+
+// The answer conforms to docs/schemas/health_detailed.json (the seed's keys, and the alerts').
+void ExpectSeedShape(const boost::json::object& detailed) {
+  EXPECT_EQ(testing::ValidateJsonSchema(testing::LoadSchema("health_detailed.json"), detailed),
+            std::vector<std::string>{});
+}
 
 std::optional<boost::json::object> FindAlert(const boost::json::object& detailed,
                                              const std::string& name) {
@@ -46,6 +54,7 @@ TEST_F(AlertsTest, ADuplicateRateOverFivePercentDegradesTheServiceWithItsAlert) 
   EXPECT_EQ(detailed.status, 200) << "degraded still answers 200";
   boost::json::object d = Json(detailed);
   EXPECT_EQ(d.at("status").as_string(), "degraded");
+  ExpectSeedShape(d);
   ASSERT_EQ(d.at("alerts").as_array().size(), 1u) << detailed.body;
   std::optional<boost::json::object> a = FindAlert(d, "high_duplicate_rate");
   ASSERT_TRUE(a) << detailed.body;
@@ -74,6 +83,7 @@ TEST_F(AlertsTest, AQuarantinedPayloadRaisesQuarantinedButNotDeadLetter) {
   }
   ASSERT_EQ(d.at("queues").at("incoming").at("dlq").to_number<int64_t>(), 1);
   EXPECT_EQ(d.at("status").as_string(), "degraded");
+  ExpectSeedShape(d);
   std::optional<boost::json::object> q = FindAlert(d, "quarantined");
   ASSERT_TRUE(q) << boost::json::serialize(d);
   EXPECT_EQ(q->at("value").to_number<int64_t>(), 1);
