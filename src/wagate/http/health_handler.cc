@@ -21,7 +21,7 @@ boost::json::object QueueJson(const std::optional<ports::QueueStats>& s) {
   return o;
 }
 
-// Why the service cannot take traffic, or empty when it can.
+// Whether the last refresh could read the stats of every queue.
 bool QueuesReachable(const HealthSnapshot& snap) {
   for (const auto& q : snap.queues) {
     if (!q) return false;
