@@ -33,7 +33,8 @@ class AlertsTest : public ::testing::Test {
   }
   static int64_t NowSeconds() {
     return std::chrono::duration_cast<std::chrono::seconds>(
-               std::chrono::system_clock::now().time_since_epoch()).count();
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
   }
 
   testing::TempDir data_;

@@ -15,7 +15,8 @@ double Rate(int64_t part, int64_t whole) {
 
 }  // namespace
 
-AlertWindow::AlertWindow(const Clock& clock, std::function<std::vector<std::string>()> paused_numbers)
+AlertWindow::AlertWindow(const Clock& clock,
+                         std::function<std::vector<std::string>()> paused_numbers)
     : clock_(clock), paused_numbers_(std::move(paused_numbers)) {}
 
 int64_t AlertWindow::Epoch() const {
@@ -99,7 +100,8 @@ std::vector<Alert> AlertWindow::Alerts(const HealthSnapshot& latest) const {
   std::optional<int64_t> dead;
   for (const std::optional<ports::QueueStats>& q : latest.queues) {
     if (!q) continue;
-    if (q->oldest_in_flight_seconds) in_flight = std::max(in_flight.value_or(0), *q->oldest_in_flight_seconds);
+    if (q->oldest_in_flight_seconds)
+      in_flight = std::max(in_flight.value_or(0), *q->oldest_in_flight_seconds);
     if (q->oldest_dlq_age_seconds) dead = std::max(dead.value_or(0), *q->oldest_dlq_age_seconds);
   }
   if (in_flight) raise("stuck_in_flight", static_cast<double>(*in_flight), kStuckInFlightSeconds);

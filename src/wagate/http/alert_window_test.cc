@@ -25,7 +25,8 @@ domain::AnalyticsEvent Event(const std::string& name, ItemKind kind = ItemKind::
   return e;
 }
 
-void PublishMany(AlertWindow& w, const std::string& name, int n, ItemKind kind = ItemKind::kMessage) {
+void PublishMany(AlertWindow& w, const std::string& name, int n,
+                 ItemKind kind = ItemKind::kMessage) {
   for (int i = 0; i < n; ++i) w.Publish(Event(name, kind));
 }
 
@@ -101,7 +102,7 @@ TEST_F(AlertWindowTest, ABucketReusedAWindowLaterStartsEmpty) {
 TEST_F(AlertWindowTest, ErrorRateCountsFailedAttemptsOverFinishedOnes) {
   PublishMany(window_, "processed", 98);
   PublishMany(window_, "stale", 1);
-  PublishMany(window_, "retried", 1);  // 1 of 100: not over 1 %
+  PublishMany(window_, "retried", 1);                     // 1 of 100: not over 1 %
   PublishMany(window_, "status", 50, ItemKind::kStatus);  // not attempts
   EXPECT_FALSE(Find(window_.Alerts(Queues()), "high_error_rate"));
   PublishMany(window_, "dead_lettered", 1);  // 2 of 101
@@ -120,8 +121,7 @@ TEST_F(AlertWindowTest, AFailedSendCountsOnceWhateverFollowsIt) {
   PublishMany(window_, "retried", 1, ItemKind::kOutgoing);
   PublishMany(window_, "send_failed", 1, ItemKind::kOutgoing);
   PublishMany(window_, "dead_lettered", 1, ItemKind::kOutgoing);
-  EXPECT_DOUBLE_EQ(Find(window_.Alerts(Queues()), "high_error_rate")->value, 0.0392)
-      << "2 of 51";
+  EXPECT_DOUBLE_EQ(Find(window_.Alerts(Queues()), "high_error_rate")->value, 0.0392) << "2 of 51";
 }
 
 TEST_F(AlertWindowTest, DeadLetterEventsRaiseDeadLetter) {
@@ -235,9 +235,8 @@ TEST(AlertWindowConcurrencyTest, CountsFromManyThreadsAreExact) {
   });
   std::vector<std::thread> writers;
   for (int t = 0; t < 4; ++t) {
-    writers.emplace_back([&window, t] {
-      PublishMany(window, t == 0 ? "duplicate" : "received", kPerThread);
-    });
+    writers.emplace_back(
+        [&window, t] { PublishMany(window, t == 0 ? "duplicate" : "received", kPerThread); });
   }
   for (std::thread& w : writers) w.join();
   done.store(true);
