@@ -50,7 +50,7 @@ test-tsan: emulators
 	cmake --build build/tsan -j $(JOBS) --target wagate wagate_backend_sqlite_test wagate_integration_test wagate_aws_integration_test wagate_base_test wagate_loadtest_test wagate_processing_test wagate_net_test
 	cmake --build build/tsan -j $(JOBS) --target wagate_race_test
 	cmake --build build/tsan -j $(JOBS) --target wagate_aws_emulators_test wagate_aws_auth_test wagate_backend_aws_test
-	cmake --build build/tsan -j $(JOBS) --target wagate_metrics_test
+	cmake --build build/tsan -j $(JOBS) --target wagate_metrics_test wagate_http_alerts_test
 	cd build/tsan && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
 	  ctest --output-on-failure -j $(JOBS) --timeout 600 -L tsan
 

@@ -110,6 +110,16 @@ TEST_F(AwsServeTest, EachUniqueMessageGetsOneReplyAndHealthReportsDynamoDbAndSqs
   EXPECT_EQ(health["backend"].as_string(), "aws");
   EXPECT_EQ(health["components"].as_object()["dynamodb"].as_string(), "connected");
   EXPECT_EQ(health["components"].as_object()["sqs"].as_string(), "connected");
+  // Every message came twice: the duplicate rate alert degrades the service.
+  EXPECT_EQ(health["status"].as_string(), "degraded") << detailed.body;
+  bool duplicate_rate = false;
+  for (const json::value& a : health["alerts"].as_array()) {
+    if (a.at("name").as_string() != "high_duplicate_rate") continue;
+    duplicate_rate = true;
+    EXPECT_DOUBLE_EQ(a.at("value").to_number<double>(), 0.5);
+    EXPECT_DOUBLE_EQ(a.at("threshold").to_number<double>(), 0.05);
+  }
+  EXPECT_TRUE(duplicate_rate) << detailed.body;
   EXPECT_EQ(p.Terminate(), 0);
   const std::string log = p.ReadLog();
   EXPECT_EQ(log.find(kAwsSecretKey), std::string::npos) << "the AWS secret never reaches the log";

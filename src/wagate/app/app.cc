@@ -17,6 +17,7 @@
 #include "wagate/backends/sqlite/schema.h"
 #include "wagate/backends/sqlite/sqlite_work_store.h"
 #include "wagate/base/log.h"
+#include "wagate/http/alert_window.h"
 #include "wagate/http/health_handler.h"
 #include "wagate/http/health_monitor.h"
 #include "wagate/http/rate_limiter.h"
@@ -143,6 +144,11 @@ Status Serve(const config::Config& config, const ServeOptions& options) {
   }
   backend.StartHousekeeping();
 
+  // Alerts of /health/detailed: fed by every outcome (below) and by each monitor snapshot; made
+  // before the monitor, whose thread feeds it until it stops.
+  http::AlertWindow alerts(clock, [&pipeline] {
+    return pipeline ? pipeline->PausedNumbers() : std::vector<std::string>{};
+  });
   http::HealthMonitor monitor(backend.store(), backend.queue_stats(), clock);
   const Timestamp started_at = clock.Now();
   const std::string role_name(RoleName(options.role));
@@ -152,6 +158,7 @@ Status Serve(const config::Config& config, const ServeOptions& options) {
     return ports::WorkerBeat{processor_id, role_name, started_at, clock.Now(), v.running,
                              v.processed, v.errors};
   });
+  monitor.SetListener([&alerts](const http::HealthSnapshot& s) { alerts.Observe(s); });
   monitor.Start();
   service_metrics.SetQueues([&monitor] { return monitor.Snapshot().queues; });
 
@@ -185,13 +192,15 @@ Status Serve(const config::Config& config, const ServeOptions& options) {
           view.errors += w.errors;
         }
         return view;
-      });
+      },
+      &alerts);
   health.AddRoutes(router, &health_limit);
   metrics::AddMetricsRoute(router, service_metrics, &health_limit);  // the health bucket too
 
   // The observers of outcomes are added above; the analytics publisher comes last. No event is
   // published before this point (the server and the pipeline start below).
   outcomes.Add(&service_metrics);
+  outcomes.Add(&alerts);
   outcomes.Add(&events);
 
   http::Server::Options server_options;

@@ -158,4 +158,9 @@ PipelineView Pipeline::View() const {
   return PipelineView{parts_->running.load(), c.processed.load(), c.errors.load()};
 }
 
+std::vector<std::string> Pipeline::PausedNumbers() const {
+  auto* sender = dynamic_cast<processing::Sender*>(parts_->senders.consumer.get());
+  return sender != nullptr ? sender->pacer().PausedNumbers() : std::vector<std::string>{};
+}
+
 }  // namespace wagate::app

@@ -11,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "wagate/base/clock.h"
 #include "wagate/base/random.h"
@@ -53,6 +54,9 @@ class Pipeline {
   void Start();
   void Stop();
   PipelineView View() const;
+  // The business numbers whose sends are paused now (empty with the dry-run sender); takes the
+  // pacer's lock briefly, never storage.
+  std::vector<std::string> PausedNumbers() const;
 
  private:
   struct Parts;

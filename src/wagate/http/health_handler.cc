@@ -2,6 +2,8 @@
 
 #include <boost/json.hpp>
 
+#include <cmath>
+
 namespace wagate::http {
 
 namespace beast_http = boost::beast::http;
@@ -19,7 +21,7 @@ boost::json::object QueueJson(const std::optional<ports::QueueStats>& s) {
   return o;
 }
 
-// Why the service cannot take traffic, or empty when it can.
+// Whether the last refresh could read the stats of every queue.
 bool QueuesReachable(const HealthSnapshot& snap) {
   for (const auto& q : snap.queues) {
     if (!q) return false;
@@ -27,22 +29,29 @@ bool QueuesReachable(const HealthSnapshot& snap) {
   return true;
 }
 
-// `separate_queues`: the queues are a service of their own (aws), so their reachability counts.
-std::string UnhealthyReason(const HealthSnapshot& snap, bool draining, bool separate_queues) {
-  if (draining) return "draining";
-  if (!snap.store.ok()) return "store unreachable: " + snap.store.message();
-  if (separate_queues && !QueuesReachable(snap)) return "queues unreachable";
-  return {};
+// Counts are shown as integers, rates as they are.
+boost::json::value Number(double v) {
+  if (v == std::floor(v) && std::fabs(v) < 9e15) return static_cast<int64_t>(v);
+  return v;
 }
 
 }  // namespace
 
+HealthVerdict JudgeHealth(const HealthSnapshot& snap, bool draining, bool separate_queues,
+                          bool alerts_raised) {
+  if (draining) return {"unhealthy", "draining"};
+  if (!snap.store.ok()) return {"unhealthy", "store unreachable: " + snap.store.message()};
+  if (separate_queues && !QueuesReachable(snap)) return {"unhealthy", "queues unreachable"};
+  return {alerts_raised ? "degraded" : "healthy", ""};
+}
+
 HealthHandler::HealthHandler(ServiceInfo info, const HealthMonitor& monitor, const Clock& clock,
-                             std::function<ProcessorView()> processor)
+                             std::function<ProcessorView()> processor, const AlertWindow* alerts)
     : info_(std::move(info)),
       monitor_(monitor),
       clock_(clock),
       processor_(std::move(processor)),
+      alerts_(alerts),
       started_(clock.Steady()) {}
 
 void HealthHandler::AddRoutes(Router& router, RateLimiter* limit) {
@@ -67,17 +76,27 @@ Response HealthHandler::Root() const {
 }
 
 Response HealthHandler::Health() const {
-  std::string reason = UnhealthyReason(monitor_.Snapshot(), monitor_.draining(), !info_.queue_component.empty());
-  if (reason.empty()) return JsonResponse(200, R"({"status":"healthy"})");
-  boost::json::object o{{"status", "unhealthy"}, {"reason", reason}};
+  // Alerts do not matter to load balancers: a degraded service still takes traffic.
+  HealthVerdict verdict = JudgeHealth(monitor_.Snapshot(), monitor_.draining(),
+                                      !info_.queue_component.empty(), false);
+  if (verdict.reason.empty()) return JsonResponse(200, R"({"status":"healthy"})");
+  boost::json::object o{{"status", "unhealthy"}, {"reason", verdict.reason}};
   return JsonResponse(503, boost::json::serialize(o));
 }
 
 Response HealthHandler::Detailed() const {
   HealthSnapshot snap = monitor_.Snapshot();
-  std::string reason = UnhealthyReason(snap, monitor_.draining(), !info_.queue_component.empty());
-  boost::json::array alerts;  // the processing and operations work computes alerts
-  std::string status = !reason.empty() ? "unhealthy" : alerts.empty() ? "healthy" : "degraded";
+  boost::json::array alerts;
+  if (alerts_ != nullptr) {
+    for (const Alert& a : alerts_->Alerts(snap)) {
+      alerts.push_back(boost::json::object{
+          {"name", a.name}, {"value", Number(a.value)}, {"threshold", Number(a.threshold)}});
+    }
+  }
+  HealthVerdict verdict =
+      JudgeHealth(snap, monitor_.draining(), !info_.queue_component.empty(), !alerts.empty());
+  const std::string& reason = verdict.reason;
+  const std::string& status = verdict.status;
 
   boost::json::object components;
   components[info_.store_component.empty() ? info_.backend : info_.store_component] =

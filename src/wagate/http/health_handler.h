@@ -2,9 +2,10 @@
 //
 // Answers come from the HealthMonitor's snapshot, never from storage directly.
 //   /health           200 {"status":"healthy"}; 503 {"status":"unhealthy","reason"} when the store
-//                     is unreachable or the service is draining.
+//                     or the queues are unreachable or the service is draining.
 //   /health/detailed  {"status","timestamp","backend","components","processor","queues","alerts"};
-//                     200 when healthy or degraded, 503 when unhealthy.
+//                     200 when healthy or degraded (an alert of the AlertWindow is raised), 503
+//                     when unhealthy.
 //
 // Thread safety: safe from any thread.
 #pragma once
@@ -13,6 +14,7 @@
 #include <string>
 
 #include "wagate/base/clock.h"
+#include "wagate/http/alert_window.h"
 #include "wagate/http/health_monitor.h"
 #include "wagate/http/rate_limiter.h"
 #include "wagate/http/router.h"
@@ -37,11 +39,22 @@ struct ProcessorView {
   uint64_t errors = 0;
 };
 
+// What /health and /health/detailed report: "unhealthy" with a reason when the store (or, where
+// they are a service of their own, `separate_queues`, the queues) cannot be reached or the
+// service is draining; otherwise "degraded" when an alert is raised, else "healthy".
+struct HealthVerdict {
+  std::string status;
+  std::string reason;  // empty unless unhealthy
+};
+HealthVerdict JudgeHealth(const HealthSnapshot& snap, bool draining, bool separate_queues,
+                          bool alerts_raised);
+
 class HealthHandler {
  public:
-  // `processor` is called on I/O threads and must only read atomics.
+  // `processor` is called on I/O threads and must only read atomics. `alerts` (null: none) is
+  // borrowed and must outlive the handler.
   HealthHandler(ServiceInfo info, const HealthMonitor& monitor, const Clock& clock,
-                std::function<ProcessorView()> processor);
+                std::function<ProcessorView()> processor, const AlertWindow* alerts = nullptr);
 
   // `limit` (null: none) is the bucket shared by /, /health and /health/detailed; it is borrowed
   // and must outlive the router.
@@ -56,6 +69,7 @@ class HealthHandler {
   const HealthMonitor& monitor_;
   const Clock& clock_;
   const std::function<ProcessorView()> processor_;
+  const AlertWindow* const alerts_;
   const std::chrono::steady_clock::time_point started_;
 };
 

@@ -52,6 +52,7 @@ void HealthMonitor::Refresh() {
     StatusOr<std::vector<ports::WorkerBeat>> live = registry_->Live(next.taken - kLiveWorkerWindow);
     if (live.ok()) next.workers = std::move(*live);
   }
+  if (listener_) listener_(next);
   MutexLock lock(mu_);
   snapshot_ = std::move(next);
 }

@@ -9,8 +9,11 @@
 // when it runs processors, and reads the workers seen in the last `kLiveWorkerWindow`, so any
 // role can report processing.
 //
-// Thread safety: Snapshot() and SetDraining() are safe from any thread; SetWorkers() before
-// Start().
+// A listener (SetListener) sees every snapshot as it is taken, on the monitor's thread; the
+// AlertWindow uses it to notice dead-letter queues growing.
+//
+// Thread safety: Snapshot() and SetDraining() are safe from any thread; SetWorkers() and
+// SetListener() before Start().
 #pragma once
 
 #include <array>
@@ -52,6 +55,10 @@ class HealthMonitor {
   // `self` gives this process's heartbeat, or nullopt when it runs no processors.
   void SetWorkers(ports::WorkerRegistry* registry,
                   std::function<std::optional<ports::WorkerBeat>()> self);
+  // `listener` must not block: it runs on the monitor's thread after every refresh.
+  void SetListener(std::function<void(const HealthSnapshot&)> listener) {
+    listener_ = std::move(listener);
+  }
   void Start();
   void Stop();
   HealthSnapshot Snapshot() const;
@@ -70,6 +77,7 @@ class HealthMonitor {
   const std::chrono::milliseconds interval_;
   ports::WorkerRegistry* registry_ = nullptr;
   std::function<std::optional<ports::WorkerBeat>()> self_;
+  std::function<void(const HealthSnapshot&)> listener_;
   std::atomic<bool> draining_{false};
 
   mutable Mutex mu_;

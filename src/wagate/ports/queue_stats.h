@@ -21,6 +21,14 @@ struct QueueStats {
   int64_t dlq = 0;        // messages in the queue's dead-letter queue
   // Age of the oldest message in the queue; nullopt when empty or unknown.
   std::optional<int64_t> oldest_age_seconds;
+  // Age of the oldest message in flight (received, not deleted, invisible), counted from its
+  // first receive, so a message that keeps failing and retrying ages too; nullopt when none is
+  // in flight or unknown. Feeds the `stuck_in_flight` alert.
+  std::optional<int64_t> oldest_in_flight_seconds;
+  // Age of the oldest message in the dead-letter queue, counted from when it was dead-lettered;
+  // nullopt when the dead-letter queue is empty or the backend cannot tell. Feeds the
+  // `dlq_expiring` alert.
+  std::optional<int64_t> oldest_dlq_age_seconds;
 };
 
 class QueueStatsSource {

@@ -121,6 +121,7 @@ class AwsQueueTestBackend final : public testing::QueueBackend {
   ports::QueueAdmin& admin() override { return *queue_; }
   std::unique_ptr<ports::Queue> OpenAnother() override;
   bool stale_receipts_fail_deletes() const override { return false; }
+  bool reports_dead_letter_age() const override { return false; }
 
  private:
   EmulatorClients clients_;

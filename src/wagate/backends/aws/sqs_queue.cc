@@ -211,7 +211,7 @@ StatusOr<std::vector<ports::ReceivedMessage>> SqsQueue::Receive(domain::QueueNam
   if (!got.ok()) return got.status();
   std::vector<ports::ReceivedMessage> out;
   for (const json::value& v : *got) out.push_back(ToReceived(v.as_object()));
-  Track(queue, out);
+  Track(queue, out, visibility);
   return out;
 }
 
@@ -224,6 +224,7 @@ Status SqsQueue::ChangeVisibility(domain::QueueName queue, const std::string& re
   if (!answer.ok()) return answer.status();
   if (!answer->ok()) return SqsStatus(*answer, "ChangeMessageVisibility");
   if (visibility == Millis(0)) Forget(queue, receipt);
+  else Hide(queue, receipt, visibility);
   return Status::Ok();
 }
 
@@ -330,6 +331,7 @@ StatusOr<ports::QueueStats> SqsQueue::Stats(domain::QueueName queue) {
   if (!dlq.ok()) return dlq.status();
   stats->dlq = dlq->visible + dlq->in_flight + dlq->delayed;
   stats->oldest_age_seconds = OldestAgeSeconds(queue);
+  stats->oldest_in_flight_seconds = OldestInFlightSeconds(queue);
   return stats;
 }
 
@@ -548,20 +550,26 @@ StatusOr<ports::DeadLetter> SqsQueue::GetDeadLetter(domain::QueueName source,
   return NotFoundError(not_found);
 }
 
-void SqsQueue::Track(domain::QueueName queue, const std::vector<ports::ReceivedMessage>& received) {
+void SqsQueue::Track(domain::QueueName queue, const std::vector<ports::ReceivedMessage>& received,
+                     Millis visibility) {
+  const Timestamp now = clock_.Now();
   MutexLock lock(mu_);
   Tracked& t = tracked_[static_cast<size_t>(queue)];
   for (const ports::ReceivedMessage& m : received) {
-    auto [it, inserted] = t.by_id.try_emplace(m.id, m.sent_at, m.receipt);
+    // An endpoint without ApproximateFirstReceiveTimestamp: this receive is the first we know of.
+    const Timestamp first = ToUnixMillis(m.first_received_at) > 0 ? m.first_received_at : now;
+    auto [it, inserted] = t.by_id.try_emplace(m.id, TrackedMessage{m.sent_at, m.receipt, first, now});
     if (!inserted) {  // received again: only the newest receipt can delete it
-      t.id_by_receipt.erase(it->second.second);
-      it->second.second = m.receipt;
+      t.id_by_receipt.erase(it->second.receipt);
+      it->second.receipt = m.receipt;
+      it->second.first_received_at = std::min(it->second.first_received_at, first);
     }
+    it->second.invisible_until = now + visibility;
     t.id_by_receipt[m.receipt] = m.id;
   }
   // Bounded: beyond the limit, forget arbitrary entries (the view is advisory).
   while (t.by_id.size() > options_.max_tracked) {
-    t.id_by_receipt.erase(t.by_id.begin()->second.second);
+    t.id_by_receipt.erase(t.by_id.begin()->second.receipt);
     t.by_id.erase(t.by_id.begin());
   }
 }
@@ -575,13 +583,35 @@ void SqsQueue::Forget(domain::QueueName queue, const std::string& receipt) {
   t.id_by_receipt.erase(it);
 }
 
+void SqsQueue::Hide(domain::QueueName queue, const std::string& receipt, Millis visibility) {
+  const Timestamp now = clock_.Now();
+  MutexLock lock(mu_);
+  Tracked& t = tracked_[static_cast<size_t>(queue)];
+  auto it = t.id_by_receipt.find(receipt);
+  if (it == t.id_by_receipt.end()) return;
+  auto entry = t.by_id.find(it->second);
+  if (entry != t.by_id.end()) entry->second.invisible_until = now + visibility;
+}
+
 std::optional<int64_t> SqsQueue::OldestAgeSeconds(domain::QueueName queue) {
   MutexLock lock(mu_);
   const Tracked& t = tracked_[static_cast<size_t>(queue)];
   if (t.by_id.empty()) return std::nullopt;
-  Timestamp oldest = t.by_id.begin()->second.first;
-  for (const auto& [id, entry] : t.by_id) oldest = std::min(oldest, entry.first);
+  Timestamp oldest = t.by_id.begin()->second.sent_at;
+  for (const auto& [id, entry] : t.by_id) oldest = std::min(oldest, entry.sent_at);
   return std::max<int64_t>(0, std::chrono::duration_cast<std::chrono::seconds>(clock_.Now() - oldest).count());
+}
+
+std::optional<int64_t> SqsQueue::OldestInFlightSeconds(domain::QueueName queue) {
+  const Timestamp now = clock_.Now();
+  MutexLock lock(mu_);
+  std::optional<Timestamp> oldest;
+  for (const auto& [id, entry] : tracked_[static_cast<size_t>(queue)].by_id) {
+    if (entry.invisible_until <= now) continue;  // visible again: it may be anyone's now
+    if (!oldest || entry.first_received_at < *oldest) oldest = entry.first_received_at;
+  }
+  if (!oldest) return std::nullopt;
+  return std::max<int64_t>(0, std::chrono::duration_cast<std::chrono::seconds>(now - *oldest).count());
 }
 
 }  // namespace wagate::aws

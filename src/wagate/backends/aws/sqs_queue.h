@@ -12,6 +12,14 @@
 //     NotFound for such a receipt.
 //   - Stats().oldest_age_seconds is this process's own view: the oldest message it received and
 //     has not deleted or moved, or nullopt (SQS reports counts only).
+//   - Stats().oldest_in_flight_seconds is this process's own view too: among the messages it
+//     received and has not deleted or moved whose visibility (as this process last set it) has
+//     not run out, the oldest by SQS's ApproximateFirstReceiveTimestamp. Messages other
+//     processes hold are not seen; each worker process reports its own.
+//   - Stats().oldest_dlq_age_seconds is always nullopt: SQS tells a queue's message counts, not
+//     their ages (ApproximateAgeOfOldestMessage is a CloudWatch metric, not a queue attribute,
+//     and receiving from the dead-letter queue to look would bump receive counts). Alarm on that
+//     CloudWatch metric of the `-dlq` queues at 864000 s (10 days) instead.
 //   - Visibility and delays have whole-second resolution (rounded up); long polls wait at most
 //     20 s; a message body with its attributes is at most 256 KiB (InvalidArgument, before
 //     anything is sent).
@@ -127,9 +135,15 @@ class SqsQueue final : public ports::Queue,
 
  private:
   // The messages this process received and has not deleted or moved, of one source queue.
+  struct TrackedMessage {
+    Timestamp sent_at;
+    std::string receipt;  // the newest
+    Timestamp first_received_at;
+    Timestamp invisible_until;  // as this process last set it (receive, ChangeVisibility)
+  };
   struct Tracked {
     std::map<std::string, std::string> id_by_receipt;
-    std::map<std::string, std::pair<Timestamp, std::string>> by_id;  // id → (sent_at, receipt)
+    std::map<std::string, TrackedMessage> by_id;
   };
   StatusOr<std::vector<std::string>> SendTo(const std::string& url,
                                             std::vector<boost::json::object> entries);
@@ -150,9 +164,12 @@ class SqsQueue final : public ports::Queue,
                                                   const std::string& stop_at);
   StatusOr<std::string> Arn(ports::QueueRef queue);
   void SleepFor(Millis d) const;
-  void Track(domain::QueueName queue, const std::vector<ports::ReceivedMessage>& received);
+  void Track(domain::QueueName queue, const std::vector<ports::ReceivedMessage>& received,
+             Millis visibility);
   void Forget(domain::QueueName queue, const std::string& receipt);
+  void Hide(domain::QueueName queue, const std::string& receipt, Millis visibility);
   std::optional<int64_t> OldestAgeSeconds(domain::QueueName queue);
+  std::optional<int64_t> OldestInFlightSeconds(domain::QueueName queue);
 
   AwsJsonClient& sqs_;
   const Options options_;

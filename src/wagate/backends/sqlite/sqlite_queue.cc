@@ -261,13 +261,18 @@ StatusOr<ports::QueueStats> SqliteQueue::Stats(domain::QueueName queue) {
   const int64_t now_ms = ToUnixMillis(clock_.Now());
   std::string name = Name(queue);
   // Counts come from the (queue, visible_at, receive_count) index alone; the oldest message is
-  // the one with the smallest id, found by walking the primary key.
+  // the one with the smallest id, found by walking the primary key. The oldest in-flight message
+  // is looked up among the rows of that index's invisible range only (in flight and delayed,
+  // both few); the oldest dead letter among the dead-letter rows, which the count walks anyway.
   StatusOr<Statement> stmt = db_->Prepare(R"sql(
     SELECT (SELECT count(*) FROM queue_messages WHERE queue = ?1 AND visible_at <= ?2),
            (SELECT count(*) FROM queue_messages WHERE queue = ?1 AND visible_at > ?2 AND receive_count > 0),
            (SELECT count(*) FROM queue_messages WHERE queue = ?1 AND visible_at > ?2 AND receive_count = 0),
            (SELECT sent_at FROM queue_messages WHERE queue = ?1 ORDER BY id LIMIT 1),
-           (SELECT count(*) FROM queue_messages WHERE queue = ?1 || '-dlq'))sql");
+           (SELECT count(*) FROM queue_messages WHERE queue = ?1 || '-dlq'),
+           (SELECT min(first_received_at) FROM queue_messages
+             WHERE queue = ?1 AND visible_at > ?2 AND receive_count > 0),
+           (SELECT min(coalesce(dead_at, sent_at)) FROM queue_messages WHERE queue = ?1 || '-dlq'))sql");
   if (!stmt.ok()) return stmt.status();
   stmt->Bind(1, std::string_view(name)).Bind(2, now_ms);
   StatusOr<bool> row = stmt->Step();
@@ -280,6 +285,12 @@ StatusOr<ports::QueueStats> SqliteQueue::Stats(domain::QueueName queue) {
     s.oldest_age_seconds = std::max<int64_t>(0, (now_ms - stmt->ColumnInt(3)) / 1000);
   }
   s.dlq = stmt->ColumnInt(4);
+  if (!stmt->ColumnIsNull(5)) {
+    s.oldest_in_flight_seconds = std::max<int64_t>(0, (now_ms - stmt->ColumnInt(5)) / 1000);
+  }
+  if (!stmt->ColumnIsNull(6)) {
+    s.oldest_dlq_age_seconds = std::max<int64_t>(0, (now_ms - stmt->ColumnInt(6)) / 1000);
+  }
   return s;
 }
 

@@ -132,6 +132,69 @@ TEST_P(QueueContractTest, DelayedMessagesStayInvisibleUntilTheirDelayPasses) {
   EXPECT_EQ(ReceiveNow(b->queue()).size(), 1u);
 }
 
+// The `stuck_in_flight` alert's figure: counted from the first receive, so a message that
+// keeps failing ages through its retries; a message visible again is not in flight.
+TEST_P(QueueContractTest, StatsTellTheAgeOfTheOldestInFlightMessageFromItsFirstReceive) {
+  constexpr Millis kLong{600'000};
+  auto b = MakeBackend();
+  SendKeys(b->queue(), {"msg:A"});
+  EXPECT_EQ(b->stats().Stats(kQ)->oldest_in_flight_seconds, std::nullopt) << "nothing received";
+  std::vector<ReceivedMessage> a = ReceiveNow(b->queue(), 1, kLong);
+  ASSERT_EQ(a.size(), 1u);
+  clock_.Advance(Millis(100'000));
+  EXPECT_EQ(b->stats().Stats(kQ)->oldest_in_flight_seconds, 100);
+
+  // A retry hides it for a backoff; once that ends it is visible, not in flight.
+  ASSERT_TRUE(b->queue().ChangeVisibility(kQ, a[0].receipt, Millis(5'000)).ok());
+  clock_.Advance(Millis(5'000));
+  EXPECT_EQ(b->stats().Stats(kQ)->oldest_in_flight_seconds, std::nullopt) << "visible again";
+  std::vector<ReceivedMessage> again = ReceiveNow(b->queue(), 1, kLong);
+  ASSERT_EQ(again.size(), 1u);
+  ASSERT_EQ(again[0].receive_count, 2);
+  SendKeys(b->queue(), {"msg:B"});
+  std::vector<ReceivedMessage> fresh = ReceiveNow(b->queue(), 1, kLong);
+  ASSERT_EQ(fresh.size(), 1u);
+  clock_.Advance(Millis(10'000));
+  EXPECT_EQ(b->stats().Stats(kQ)->oldest_in_flight_seconds, 115)
+      << "the oldest, counted from its first receive";
+
+  // Heartbeats keep them in flight and ageing.
+  ASSERT_TRUE(b->queue().ChangeVisibility(kQ, again[0].receipt, kLong).ok());
+  ASSERT_TRUE(b->queue().ChangeVisibility(kQ, fresh[0].receipt, kLong).ok());
+  clock_.Advance(kLong - Millis(1'000));
+  EXPECT_EQ(b->stats().Stats(kQ)->oldest_in_flight_seconds, 714);
+  ASSERT_TRUE(b->queue().Delete(kQ, again[0].receipt).ok());
+  EXPECT_EQ(b->stats().Stats(kQ)->oldest_in_flight_seconds, 609) << "msg:B's age";
+  ASSERT_TRUE(b->queue().Delete(kQ, fresh[0].receipt).ok());
+  EXPECT_EQ(b->stats().Stats(kQ)->oldest_in_flight_seconds, std::nullopt);
+}
+
+// The `dlq_expiring` alert's figure: counted from when the message was dead-lettered (retention
+// of a dead letter counts from then), where the backend can tell.
+TEST_P(QueueContractTest, StatsTellTheAgeOfTheOldestDeadLetterWhereTheBackendCan) {
+  auto b = MakeBackend();
+  EXPECT_EQ(b->stats().Stats(kQ)->oldest_dlq_age_seconds, std::nullopt) << "no dead letter";
+  DeadLetter(b->queue(), {"msg:A"}, "handler_rejected");
+  SendKeys(b->queue(), {"msg:B"});
+  clock_.Advance(Millis(3'600'000));
+  std::vector<ReceivedMessage> got = ReceiveNow(b->queue());
+  ASSERT_EQ(got.size(), 1u);
+  ASSERT_TRUE(b->queue().MoveToDeadLetter(kQ, got[0], {"handler_rejected", "400", ""}).ok());
+  clock_.Advance(Millis(60'000));
+  ports::QueueStats stats = *b->stats().Stats(kQ);
+  ASSERT_EQ(stats.dlq, 2);
+  if (!b->reports_dead_letter_age()) {
+    EXPECT_EQ(stats.oldest_dlq_age_seconds, std::nullopt) << "this backend cannot tell";
+    return;
+  }
+  EXPECT_EQ(stats.oldest_dlq_age_seconds, 3'660);
+  StatusOr<ports::RedriveResult> redriven = b->admin().Redrive(kQ, 1, 0);  // oldest first: msg:A
+  ASSERT_TRUE(redriven.ok()) << redriven.status().ToString();
+  ASSERT_EQ(redriven->moved, 1);
+  EXPECT_EQ(b->stats().Stats(kQ)->oldest_dlq_age_seconds, 60)
+      << "msg:B was sent an hour earlier but dead-lettered a minute ago";
+}
+
 TEST_P(QueueContractTest, ReceiveHandsOutAtMostTenMessages) {
   auto b = MakeBackend();
   std::vector<OutgoingMessage> messages;

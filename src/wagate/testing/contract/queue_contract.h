@@ -32,6 +32,9 @@ class QueueBackend {
   // Whether Delete() with a receipt that is no longer current answers NotFound. SQS answers OK
   // and leaves the message alone, so on aws the suite checks only that nothing was deleted.
   virtual bool stale_receipts_fail_deletes() const { return true; }
+  // Whether Stats() tells the age of the oldest dead letter. SQS does not (it is a CloudWatch
+  // metric), so on aws the suite checks that the age is reported as unknown.
+  virtual bool reports_dead_letter_age() const { return true; }
 };
 
 struct QueueBackendOptions {
