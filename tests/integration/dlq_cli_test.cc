@@ -107,6 +107,11 @@ TEST_F(DlqCliTest, ListShowRedriveAndPurgeRealDeadLetters) {
   EXPECT_EQ(QueueEntry(queues, "incoming").at("dlq"), 3);
   EXPECT_EQ(QueueEntry(queues, "outgoing").at("dlq"), 0);
   EXPECT_TRUE(QueueEntry(queues, "analytics").at("oldest_age_seconds").is_null());
+  EXPECT_TRUE(QueueEntry(queues, "incoming").at("oldest_dlq_age_seconds").is_int64())
+      << "three dead letters";
+  EXPECT_TRUE(QueueEntry(queues, "outgoing").at("oldest_dlq_age_seconds").is_null());
+  EXPECT_TRUE(QueueEntry(queues, "incoming").at("oldest_in_flight_seconds").is_null())
+      << "nothing was received";
   CommandResult text = Run({"queues"});
   EXPECT_EQ(text.exit_code, 0);
   EXPECT_NE(text.out.find("incoming"), std::string::npos) << text.out;

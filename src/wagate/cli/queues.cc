@@ -167,22 +167,27 @@ int Queues(const CommonFlags& flags) {
                        {"in_flight", s.in_flight},
                        {"delayed", s.delayed},
                        {"oldest_age_seconds", AgeValue(s.oldest_age_seconds)},
-                       {"dlq", s.dlq}});
+                       {"oldest_in_flight_seconds", AgeValue(s.oldest_in_flight_seconds)},
+                       {"dlq", s.dlq},
+                       {"oldest_dlq_age_seconds", AgeValue(s.oldest_dlq_age_seconds)}});
     }
     json::object doc{{"queues", std::move(items)}};
     std::printf("%s\n", json::serialize(doc).c_str());
     return kExitOk;
   }
-  std::printf("%-10s %9s %9s %9s %11s %9s\n", "QUEUE", "VISIBLE", "IN_FLIGHT", "DELAYED",
-              "OLDEST_AGE", "DLQ");
+  std::printf("%-10s %9s %9s %9s %11s %14s %9s %14s\n", "QUEUE", "VISIBLE", "IN_FLIGHT",
+              "DELAYED", "OLDEST_AGE", "OLDEST_FLIGHT", "DLQ", "OLDEST_DLQ_AGE");
+  const auto age = [](const std::optional<int64_t>& seconds) {
+    return seconds ? std::to_string(*seconds) + "s" : std::string("-");
+  };
   for (size_t i = 0; i < stats.size(); ++i) {
     const ports::QueueStats& s = stats[i];
-    const std::string age =
-        s.oldest_age_seconds ? std::to_string(*s.oldest_age_seconds) + "s" : "-";
-    std::printf("%-10s %9lld %9lld %9lld %11s %9lld\n",
+    std::printf("%-10s %9lld %9lld %9lld %11s %14s %9lld %14s\n",
                 std::string(domain::QueueNameText(kSources[i])).c_str(),
                 static_cast<long long>(s.visible), static_cast<long long>(s.in_flight),
-                static_cast<long long>(s.delayed), age.c_str(), static_cast<long long>(s.dlq));
+                static_cast<long long>(s.delayed), age(s.oldest_age_seconds).c_str(),
+                age(s.oldest_in_flight_seconds).c_str(), static_cast<long long>(s.dlq),
+                age(s.oldest_dlq_age_seconds).c_str());
   }
   return kExitOk;
 }
