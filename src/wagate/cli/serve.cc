@@ -13,7 +13,9 @@ int Serve(const CommonFlags& flags, const std::string& port_file, const std::str
     std::fprintf(stderr, "wagate serve: --role must be all, api or worker, not \"%s\"\n", role.c_str());
     return kExitUsage;
   }
-  std::optional<config::Config> config = LoadOrReport(flags);
+  // The server reads TLS_CERT_FILE and TLS_KEY_FILE, so their problems are configuration problems.
+  std::optional<config::Config> config =
+      LoadOrReport(flags, config::ValidateOptions{.check_tls_files = true});
   if (!config) return kExitUsage;
   Status s = app::Serve(*config, options);
   if (s.ok()) return kExitOk;
