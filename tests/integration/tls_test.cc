@@ -63,7 +63,8 @@ TEST_F(TlsServeTest, HttpsServesHealthAndASignedWebhookReachesCompleted) {
   EXPECT_EQ(alpn, "http/1.1");
 
   std::string body = TextMessageBody("wamid.TLS-ONE");
-  HttpResult posted = HttpsRequest(p.port(), files_.cert_file, "POST", "/webhook", body, Signed(body));
+  HttpResult posted =
+      HttpsRequest(p.port(), files_.cert_file, "POST", "/webhook", body, Signed(body));
   ASSERT_EQ(posted.status, 200) << posted.error;
   EXPECT_EQ(posted.body, R"({"status":"ok","accepted":1,"duplicates":0,"quarantined":0})");
   boost::json::value record = AwaitState(env_, "msg:wamid.TLS-ONE", "COMPLETED");
@@ -141,8 +142,10 @@ class TlsConfigTest : public ::testing::Test {
 };
 
 TEST_F(TlsConfigTest, ServeRefusesUnusableFilesWithExitTwoAndNoKeyBytes) {
-  testing::CertificateFiles a = MakeCertificate(dir_.path(), {.cert_name = "a.pem", .key_name = "a.key"});
-  testing::CertificateFiles b = MakeCertificate(dir_.path(), {.cert_name = "b.pem", .key_name = "b.key"});
+  testing::CertificateFiles a =
+      MakeCertificate(dir_.path(), {.cert_name = "a.pem", .key_name = "a.key"});
+  testing::CertificateFiles b =
+      MakeCertificate(dir_.path(), {.cert_name = "b.pem", .key_name = "b.key"});
   Env env = BaseEnv(dir_.path() + "/data");
 
   Env mismatched = env;
@@ -219,15 +222,18 @@ TEST_F(TlsConfigTest, CheckWarnsWithoutHttpsAndReportsTheCertificate) {
 
   // Expiring soon warns (exit unchanged); expired fails the check.
   testing::CertificateFiles soon = MakeCertificate(
-      dir_.path(), {.not_after = std::chrono::hours(24 * 10), .cert_name = "soon.pem", .key_name = "soon.key"});
+      dir_.path(),
+      {.not_after = std::chrono::hours(24 * 10), .cert_name = "soon.pem", .key_name = "soon.key"});
   env["TLS_CERT_FILE"] = soon.cert_file;
   env["TLS_KEY_FILE"] = soon.key_file;
   CommandResult expiring = RunWagate({"check"}, env);
   EXPECT_EQ(expiring.exit_code, 0) << expiring.out;
   EXPECT_THAT(expiring.out, HasSubstr("⚠ tls:"));
-  testing::CertificateFiles old = MakeCertificate(
-      dir_.path(), {.not_before = std::chrono::hours(-48), .not_after = std::chrono::hours(-24),
-                    .cert_name = "old.pem", .key_name = "old.key"});
+  testing::CertificateFiles old =
+      MakeCertificate(dir_.path(), {.not_before = std::chrono::hours(-48),
+                                    .not_after = std::chrono::hours(-24),
+                                    .cert_name = "old.pem",
+                                    .key_name = "old.key"});
   env["TLS_CERT_FILE"] = old.cert_file;
   env["TLS_KEY_FILE"] = old.key_file;
   CommandResult expired = RunWagate({"check"}, env);

@@ -6,7 +6,8 @@ namespace wagate::app {
 
 CheckResult TlsCheck(const config::Config& config, Timestamp now) {
   using Outcome = CheckResult::Outcome;
-  config::TlsFilesReport report = config::InspectTlsFiles(config.tls_cert_file, config.tls_key_file);
+  config::TlsFilesReport report =
+      config::InspectTlsFiles(config.tls_cert_file, config.tls_key_file);
   if (!report.problems.empty()) {
     std::string detail;
     for (const std::string& problem : report.problems) {

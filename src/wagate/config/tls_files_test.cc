@@ -14,11 +14,11 @@ namespace wagate::config {
 namespace {
 
 using ::testing::AllOf;
+using testing::CertificateFiles;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Not;
-using testing::CertificateFiles;
 using testing::SelfSignedOptions;
 
 std::string ReadAll(const std::string& path) {
@@ -71,7 +71,8 @@ TEST_F(TlsFilesTest, AMatchingRsaPairHasNoProblems) {
 }
 
 TEST_F(TlsFilesTest, AnExpiredCertificateIsStillReadAndDated) {
-  CertificateFiles files = Make({.not_before = std::chrono::hours(-48), .not_after = std::chrono::hours(-24)});
+  CertificateFiles files =
+      Make({.not_before = std::chrono::hours(-48), .not_after = std::chrono::hours(-24)});
   TlsFilesReport report = InspectTlsFiles(files.cert_file, files.key_file);
   EXPECT_THAT(report.problems, IsEmpty());
   ASSERT_TRUE(report.not_after.has_value());
@@ -93,20 +94,23 @@ TEST_F(TlsFilesTest, AKeyOfAnotherCertificateIsNamedWithoutPrintingIt) {
 
 TEST_F(TlsFilesTest, MissingAndUnreadableFilesAreAllNamed) {
   TlsFilesReport report = InspectTlsFiles(dir_.path() + "/none.pem", dir_.path());  // a directory
-  EXPECT_THAT(report.problems,
-              ElementsAre(AllOf(HasSubstr("TLS_CERT_FILE " + dir_.path() + "/none.pem"),
-                                HasSubstr("cannot open")),
-                          AllOf(HasSubstr("TLS_KEY_FILE " + dir_.path()), HasSubstr("cannot read"))));
+  EXPECT_THAT(
+      report.problems,
+      ElementsAre(
+          AllOf(HasSubstr("TLS_CERT_FILE " + dir_.path() + "/none.pem"), HasSubstr("cannot open")),
+          AllOf(HasSubstr("TLS_KEY_FILE " + dir_.path()), HasSubstr("cannot read"))));
   EXPECT_FALSE(report.not_after.has_value());
 }
 
 TEST_F(TlsFilesTest, FilesThatAreNotPemAreRefusedWithoutEchoingTheirBytes) {
   std::string cert = WriteFile("cert.txt", "not a certificate\n");
-  std::string key = WriteFile("key.txt", "-----BEGIN PRIVATE KEY-----\nc2VjcmV0LWtleS1ieXRlcw==\n"
-                                         "-----END PRIVATE KEY-----\n");
+  std::string key = WriteFile("key.txt",
+                              "-----BEGIN PRIVATE KEY-----\nc2VjcmV0LWtleS1ieXRlcw==\n"
+                              "-----END PRIVATE KEY-----\n");
   TlsFilesReport report = InspectTlsFiles(cert, key);
-  EXPECT_THAT(report.problems, ElementsAre(HasSubstr("TLS_CERT_FILE " + cert + ": no PEM certificate"),
-                                           HasSubstr("TLS_KEY_FILE " + key + ": no PEM private key")));
+  EXPECT_THAT(report.problems,
+              ElementsAre(HasSubstr("TLS_CERT_FILE " + cert + ": no PEM certificate"),
+                          HasSubstr("TLS_KEY_FILE " + key + ": no PEM private key")));
   for (const std::string& p : report.problems) EXPECT_THAT(p, Not(HasSubstr("c2VjcmV0")));
 }
 

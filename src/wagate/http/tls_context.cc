@@ -54,9 +54,9 @@ StatusOr<std::unique_ptr<boost::asio::ssl::context>> MakeServerTlsContext(
   } else if (SSL_CTX_use_PrivateKey_file(ctx, key_file.c_str(), SSL_FILETYPE_PEM) != 1) {
     status = InvalidArgumentError("TLS_KEY_FILE " + key_file + ": cannot load a PEM private key");
   } else if (SSL_CTX_check_private_key(ctx) != 1) {
-    status = InvalidArgumentError("TLS_KEY_FILE " + key_file +
-                                  " does not match the certificate in TLS_CERT_FILE " +
-                                  cert_chain_file);
+    status =
+        InvalidArgumentError("TLS_KEY_FILE " + key_file +
+                             " does not match the certificate in TLS_CERT_FILE " + cert_chain_file);
   }
   ERR_clear_error();  // the reasons are summarised above; nothing else is reported
   if (!status.ok()) return status;

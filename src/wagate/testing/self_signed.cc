@@ -71,9 +71,9 @@ StatusOr<CertificateFiles> WriteSelfSignedCertificate(const std::string& dir,
     std::unique_ptr<std::FILE, Free> out(std::fopen(files.key_file.c_str(), "wb"));
     const EVP_CIPHER* cipher = options.passphrase.empty() ? nullptr : EVP_aes_256_cbc();
     auto* pass = reinterpret_cast<const unsigned char*>(options.passphrase.data());
-    if (!out || PEM_write_PrivateKey(out.get(), key.get(), cipher, pass,
-                                     static_cast<int>(options.passphrase.size()), nullptr,
-                                     nullptr) != 1) {
+    if (!out ||
+        PEM_write_PrivateKey(out.get(), key.get(), cipher, pass,
+                             static_cast<int>(options.passphrase.size()), nullptr, nullptr) != 1) {
       return UnavailableError("cannot write " + files.key_file);
     }
   }
