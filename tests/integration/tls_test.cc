@@ -61,6 +61,7 @@ TEST_F(TlsServeTest, HttpsServesHealthAndASignedWebhookReachesCompleted) {
   ASSERT_EQ(health.status, 200) << health.error;
   EXPECT_EQ(Json(health).at("status").as_string(), "healthy");
   EXPECT_EQ(alpn, "http/1.1");
+  EXPECT_THAT(p.ReadLog(), Not(HasSubstr("tls certificate"))) << "a year left: no warning";
 
   std::string body = TextMessageBody("wamid.TLS-ONE");
   HttpResult posted =
@@ -134,6 +135,19 @@ TEST_F(TlsServeTest, AClientThatDoesNotTrustTheCertificateFailsWithoutHarm) {
   EXPECT_EQ(refused.status, 0);
   EXPECT_THAT(refused.error, HasSubstr("handshake"));
   EXPECT_EQ(HttpsRequest(p.port(), files_.cert_file, "GET", "/health").status, 200);
+}
+
+TEST_F(TlsServeTest, ACertificateNearItsExpiryIsServedWithAWarning) {
+  testing::TempDir dir;
+  testing::CertificateFiles soon =
+      MakeCertificate(dir.path(), {.not_after = std::chrono::hours(24 * 5)});
+  env_["TLS_CERT_FILE"] = soon.cert_file;
+  env_["TLS_KEY_FILE"] = soon.key_file;
+  WagateProcess p(env_);
+  ASSERT_TRUE(p.started()) << p.ReadLog();
+  EXPECT_EQ(HttpsRequest(p.port(), soon.cert_file, "GET", "/health").status, 200);
+  EXPECT_THAT(p.ReadLog(), HasSubstr("tls certificate expires soon or has expired"));
+  EXPECT_THAT(p.ReadLog(), HasSubstr("(in 4 days)"));
 }
 
 class TlsConfigTest : public ::testing::Test {
