@@ -4,6 +4,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/json.hpp>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -33,6 +36,39 @@ testing::CertificateFiles MakeCertificate(const std::string& dir,
   StatusOr<testing::CertificateFiles> files = testing::WriteSelfSignedCertificate(dir, options);
   EXPECT_TRUE(files.ok()) << files.status().ToString();
   return files.ok() ? *files : testing::CertificateFiles{};
+}
+
+struct Handshake {
+  std::string error;  // empty on success
+  std::string version;
+  std::string cipher;
+};
+
+// A TLS handshake with the service by a client limited to `max_version` that would accept
+// anything down to SSL 3 (security level 0), so that only the server can refuse.
+Handshake TryHandshake(int port, const std::string& ca_file, int max_version) {
+  namespace asio = boost::asio;
+  asio::io_context io;
+  asio::ssl::context tls(asio::ssl::context::tls_client);
+  SSL_CTX_set_security_level(tls.native_handle(), 0);
+  SSL_CTX_set_min_proto_version(tls.native_handle(), 0);
+  SSL_CTX_set_max_proto_version(tls.native_handle(), max_version);
+  SSL_CTX_set_cipher_list(tls.native_handle(), "ALL:@SECLEVEL=0");
+  boost::beast::error_code ec;
+  tls.load_verify_file(ca_file, ec);
+  if (ec) return {"load_verify_file: " + ec.message()};
+  tls.set_verify_mode(asio::ssl::verify_peer);
+  boost::beast::ssl_stream<boost::beast::tcp_stream> stream(io, tls);
+  boost::beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(30));
+  boost::beast::get_lowest_layer(stream).connect(
+      asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port), ec);
+  if (ec) return {"connect: " + ec.message()};
+  stream.handshake(asio::ssl::stream_base::client, ec);
+  if (ec) return {ec.message()};
+  Handshake done{"", SSL_get_version(stream.native_handle()),
+                 SSL_get_cipher_name(stream.native_handle())};
+  stream.shutdown(ec);
+  return done;
 }
 
 class TlsServeTest : public ::testing::Test {
@@ -97,6 +133,21 @@ TEST_F(TlsServeTest, PlainHttpToTheTlsPortGetsNoHttpAnswerAndHttpsGoesOn) {
   EXPECT_EQ(HttpRequest(p.port(), "GET", "/health").status, 0) << "the plain client gets no answer";
 
   EXPECT_EQ(HttpsRequest(p.port(), files_.cert_file, "GET", "/health").status, 200);
+}
+
+TEST_F(TlsServeTest, OnlyTls12AndNewerWithForwardSecretAeadCiphersAreAccepted) {
+  WagateProcess p(env_);
+  ASSERT_TRUE(p.started()) << p.ReadLog();
+  Handshake old = TryHandshake(p.port(), files_.cert_file, TLS1_1_VERSION);
+  EXPECT_THAT(old.error, HasSubstr("protocol version")) << "the server refuses TLS 1.1";
+  Handshake tls12 = TryHandshake(p.port(), files_.cert_file, TLS1_2_VERSION);
+  ASSERT_EQ(tls12.error, "");
+  EXPECT_EQ(tls12.version, "TLSv1.2");
+  EXPECT_THAT(tls12.cipher, ::testing::StartsWith("ECDHE-"));
+  EXPECT_THAT(tls12.cipher, ::testing::AnyOf(HasSubstr("GCM"), HasSubstr("CHACHA20")));
+  Handshake tls13 = TryHandshake(p.port(), files_.cert_file, TLS1_3_VERSION);
+  ASSERT_EQ(tls13.error, "");
+  EXPECT_EQ(tls13.version, "TLSv1.3");
 }
 
 TEST_F(TlsServeTest, TheBodyLimitAppliesOverHttps) {
