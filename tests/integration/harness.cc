@@ -8,10 +8,16 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 
 #include <gtest/gtest.h>
 
@@ -292,6 +298,65 @@ HttpResult HttpRequest(int port, const std::string& method, const std::string& t
   if (!ec) beast_http::read(stream, buffer, parser, ec);
   if (ec) return HttpResult{0, "", {}, ec.message()};
   return ToResult(parser.get());
+}
+
+HttpResult HttpsRequest(int port, const std::string& ca_file, const std::string& method,
+                        const std::string& target, const std::string& body, const Env& headers,
+                        std::string* alpn) {
+  asio::io_context io;
+  asio::ssl::context tls(asio::ssl::context::tls_client);
+  beast::error_code ec;
+  tls.load_verify_file(ca_file, ec);
+  if (ec) return HttpResult{0, "", {}, "load_verify_file: " + ec.message()};
+  tls.set_verify_mode(asio::ssl::verify_peer);
+  static constexpr unsigned char kAlpn[] = {8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
+  SSL_CTX_set_alpn_protos(tls.native_handle(), kAlpn, sizeof kAlpn);
+  beast::ssl_stream<beast::tcp_stream> stream(io, tls);
+  // The certificate must name the address connected to.
+  X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(stream.native_handle()), "127.0.0.1");
+  beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(60));
+  beast::get_lowest_layer(stream).connect(
+      asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port), ec);
+  if (ec) return HttpResult{0, "", {}, ec.message()};
+  stream.handshake(asio::ssl::stream_base::client, ec);
+  if (ec) return HttpResult{0, "", {}, "handshake: " + ec.message()};
+  if (alpn != nullptr) {
+    const unsigned char* selected = nullptr;
+    unsigned int length = 0;
+    SSL_get0_alpn_selected(stream.native_handle(), &selected, &length);
+    alpn->assign(reinterpret_cast<const char*>(selected), length);
+  }
+  auto req = MakeRequest(method, target, body, headers);
+  beast_http::write(stream, req, ec);
+  beast::flat_buffer buffer;
+  beast_http::response_parser<beast_http::string_body> parser;
+  parser.body_limit(64 * 1024 * 1024);
+  if (!ec) beast_http::read(stream, buffer, parser, ec);
+  if (ec) return HttpResult{0, "", {}, ec.message()};
+  stream.shutdown(ec);  // close_notify; the server answers it
+  return ToResult(parser.get());
+}
+
+int Connect(int port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+bool ClosedByPeerWithin(int fd, std::chrono::milliseconds timeout) {
+  timeval tv{static_cast<time_t>(timeout.count() / 1000),
+             static_cast<suseconds_t>((timeout.count() % 1000) * 1000)};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  char buf[256];
+  ssize_t n = read(fd, buf, sizeof buf);
+  return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
 }
 
 std::string TextMessageBody(const std::string& wamid, const std::string& text) {

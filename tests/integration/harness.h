@@ -72,6 +72,19 @@ struct HttpResult {
 HttpResult HttpRequest(int port, const std::string& method, const std::string& target,
                        const std::string& body = "", const Env& headers = {});
 
+// One request over HTTPS on a fresh connection. The client trusts only the PEM certificate
+// `ca_file`, verifies that it names 127.0.0.1, and offers ALPN http/1.1; `alpn` (when not null)
+// receives the protocol the server selected ("" for none).
+HttpResult HttpsRequest(int port, const std::string& ca_file, const std::string& method,
+                        const std::string& target, const std::string& body = "",
+                        const Env& headers = {}, std::string* alpn = nullptr);
+
+// Opens a raw loopback connection; returns the fd, or -1.
+int Connect(int port);
+
+// True when the server closes `fd` within `timeout` (read returns 0 or an error).
+bool ClosedByPeerWithin(int fd, std::chrono::milliseconds timeout);
+
 // Several requests on one keep-alive connection; stops at the first transport error.
 std::vector<HttpResult> HttpRequestsOnOneConnection(int port, const std::string& target,
                                                     const std::vector<std::string>& bodies,

@@ -374,30 +374,6 @@ TEST(CliTest, ProvisionCheckAndVersion) {
   EXPECT_EQ(RunWagate({"no-such-command"}, env).exit_code, 2);
 }
 
-// Opens a raw loopback connection; returns the fd, or -1.
-int Connect(int port) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    close(fd);
-    return -1;
-  }
-  return fd;
-}
-
-// True when the server closes `fd` within `timeout` (read returns 0 or an error).
-bool ClosedByPeerWithin(int fd, std::chrono::milliseconds timeout) {
-  timeval tv{static_cast<time_t>(timeout.count() / 1000),
-             static_cast<suseconds_t>((timeout.count() % 1000) * 1000)};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  char buf[256];
-  ssize_t n = read(fd, buf, sizeof buf);
-  return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
-}
-
 TEST(ServeLimitsTest, ConnectionsOverTheLimitAreClosedAtOnce) {
   testing::TempDir data;
   Env env = BaseEnv(data.path());

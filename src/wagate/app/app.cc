@@ -13,6 +13,7 @@
 #include "wagate/app/backend_options.h"
 #include "wagate/app/pipeline.h"
 #include "wagate/app/serve_backend.h"
+#include "wagate/app/tls_check.h"
 #include "wagate/backends/sqlite/free_disk.h"
 #include "wagate/backends/sqlite/schema.h"
 #include "wagate/backends/sqlite/sqlite_work_store.h"
@@ -214,6 +215,8 @@ Status Serve(const config::Config& config, const ServeOptions& options) {
   // By default one core is left to the sqlite writer, which every request waits for.
   const int cores = static_cast<int>(std::thread::hardware_concurrency());
   server_options.trusted_proxies = *trusted_proxies;
+  server_options.tls_cert_chain_file = config.tls_cert_file;
+  server_options.tls_key_file = config.tls_key_file;
   server_options.threads = config.http_threads > 0 ? config.http_threads : std::max(1, cores - 1);
   std::unique_ptr<http::Server> server;
   if (options.role != Role::kWorker) {
@@ -339,6 +342,7 @@ std::vector<CheckResult> Check(const config::Config& config) {
     out.push_back({"https", Outcome::kWarn,
                    "neither TLS_CERT_FILE nor TRUSTED_PROXIES is set; Meta only calls HTTPS endpoints"});
   }
+  if (!config.tls_cert_file.empty()) out.push_back(TlsCheck(config, SystemClock::Instance().Now()));
   if (config.backend == config::Backend::kAws) {
     std::vector<CheckResult> aws = AwsCheck(config);
     out.insert(out.end(), aws.begin(), aws.end());

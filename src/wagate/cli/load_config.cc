@@ -6,8 +6,10 @@
 
 namespace wagate::cli {
 
-std::optional<config::Config> LoadOrReport(const CommonFlags& flags) {
-  StatusOr<config::Config> config = config::LoadConfig(config::ProcessEnvironment(), flags.env_file);
+std::optional<config::Config> LoadOrReport(const CommonFlags& flags,
+                                           const config::ValidateOptions& options) {
+  StatusOr<config::Config> config =
+      config::LoadConfig(config::ProcessEnvironment(), flags.env_file, options);
   if (!config.ok()) {
     std::fprintf(stderr, "wagate: invalid configuration:\n%s\n", config.status().message().c_str());
     return std::nullopt;

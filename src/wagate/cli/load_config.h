@@ -12,7 +12,9 @@
 namespace wagate::cli {
 
 // Loads and validates the configuration, configures logging and registers every secret with
-// the log redactor. On failure prints every problem to stderr and returns nullopt.
-std::optional<config::Config> LoadOrReport(const CommonFlags& flags);
+// the log redactor. On failure prints every problem to stderr and returns nullopt. `options` says
+// what the command needs validated beyond the defaults (serve: the TLS files).
+std::optional<config::Config> LoadOrReport(const CommonFlags& flags,
+                                           const config::ValidateOptions& options = {});
 
 }  // namespace wagate::cli

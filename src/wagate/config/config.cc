@@ -15,6 +15,8 @@
 #include <system_error>
 #include <utility>
 
+#include "wagate/config/tls_files.h"
+
 extern char** environ;
 
 namespace wagate::config {
@@ -648,6 +650,11 @@ std::vector<std::string> Validate(const Config& config, const ValidateOptions& o
   CheckQueues(config, &problems);
   CheckAws(config, options, &problems);
   CheckHttp(config, &problems);
+  if (options.check_tls_files && !config.tls_cert_file.empty() && !config.tls_key_file.empty()) {
+    for (std::string& p : InspectTlsFiles(config.tls_cert_file, config.tls_key_file).problems) {
+      problems.push_back(std::move(p));
+    }
+  }
   CheckGeneral(config, &problems);
   return problems;
 }

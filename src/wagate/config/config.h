@@ -136,6 +136,9 @@ struct ValidateOptions {
   // exist and sets this to false: the URLs may then be missing (those that are set must still be
   // URLs). Everything else, DYNAMODB_TABLE_NAME and AWS_REGION included, is validated as usual.
   bool require_queue_urls = true;
+  // `wagate serve` also reads TLS_CERT_FILE and TLS_KEY_FILE (when both are set) and checks that
+  // the key matches the certificate (config/tls_files.h). Other commands do not need the files.
+  bool check_tls_files = false;
 };
 
 // Builds a Config from `env`, overlaid on the .env file at `env_file` when given. Variables in

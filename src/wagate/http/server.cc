@@ -16,7 +16,9 @@
 #include <pthread.h>
 
 #include "wagate/base/log.h"
+#include "wagate/http/server_stream.h"
 #include "wagate/http/status_http.h"
+#include "wagate/http/tls_context.h"
 
 namespace wagate::http {
 
@@ -38,7 +40,8 @@ constexpr std::chrono::milliseconds kAcceptRetryDelay{100};
 // single thread.
 class Server::Connection {
  public:
-  Connection(Server& server, tcp::socket socket) : server_(server), stream_(std::move(socket)) {}
+  Connection(Server& server, tcp::socket socket)
+      : server_(server), stream_(std::move(socket), server.tls_.get()) {}
   ~Connection() { server_.Unregister(this); }
 
   // `self` keeps the connection alive for as long as the coroutine runs: parameters live in the
@@ -60,7 +63,7 @@ class Server::Connection {
   asio::awaitable<void> AnswerAndLinger(Response response);
 
   Server& server_;
-  beast::tcp_stream stream_;
+  ServerStream stream_;  // plain TCP or TLS
   bool idle_ = true;  // strand only
 };
 
@@ -104,6 +107,16 @@ asio::awaitable<void> Server::Connection::Run(std::shared_ptr<Connection> self) 
   beast::error_code peer_ec;
   context.peer = stream_.socket().remote_endpoint(peer_ec).address();
   bool first_request = true;
+
+  if (stream_.is_tls()) {
+    idle_ = true;  // StopAccepting closes a connection still in its handshake
+    stream_.expires_after(options.header_timeout);
+    if (beast::error_code ec = co_await stream_.Handshake(); ec) {
+      // Not TLS (plain HTTP), an unsupported client, or too slow: close this connection only.
+      log::Debug("tls handshake failed", {log::F("error", ec.message())});
+      co_return;
+    }
+  }
 
   while (!server_.stopping_.load()) {
     beast_http::request_parser<beast_http::string_body> parser;
@@ -150,8 +163,7 @@ asio::awaitable<void> Server::Connection::Run(std::shared_ptr<Connection> self) 
     auto [write_ec, written] = co_await beast_http::async_write(stream_, response, kTuple);
     if (write_ec || !response.keep_alive()) break;
   }
-  beast::error_code ec;
-  stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+  co_await stream_.Shutdown(kLingerTime);
 }
 
 StatusOr<std::unique_ptr<Server>> Server::Create(Options options, const Router& router) {
@@ -171,6 +183,12 @@ StatusOr<std::unique_ptr<Server>> Server::Create(Options options, const Router& 
     return UnavailableError("listen: " + ec.message());
   }
   server->port_ = acceptor.local_endpoint().port();
+  if (!options.tls_cert_chain_file.empty() || !options.tls_key_file.empty()) {
+    StatusOr<std::unique_ptr<asio::ssl::context>> tls =
+        MakeServerTlsContext(options.tls_cert_chain_file, options.tls_key_file);
+    if (!tls.ok()) return tls.status();
+    server->tls_ = std::move(*tls);
+  }
   return server;
 }
 

@@ -8,6 +8,11 @@
 // closed after the idle timeout, and a body over the limit is answered 413 (then the connection
 // is closed). Connections beyond the limit are closed at once.
 //
+// TLS: when Options names a certificate chain and key, every connection starts with a TLS
+// handshake, bounded by the header timeout; a connection whose handshake fails (plain HTTP, a
+// scanner, a stalled client) is closed and nothing else is affected. The session after the
+// handshake is the same code over the TLS stream (server_stream.h), with the same limits.
+//
 // Life cycle: Create() binds; Start() runs the I/O threads; StopAccepting() closes the listener
 // and idle connections while requests in flight finish and are answered; Join() waits until every
 // connection is gone and the I/O threads have ended.
@@ -35,6 +40,10 @@
 #include "wagate/http/client_ip.h"
 #include "wagate/http/router.h"
 
+namespace boost::asio::ssl {
+class context;
+}  // namespace boost::asio::ssl
+
 namespace wagate::http {
 
 class Server {
@@ -50,6 +59,9 @@ class Server {
     int threads = 1;
     // Peers whose X-Forwarded-For names the client (RequestContext::client).
     TrustedProxies trusted_proxies;
+    // PEM files (tls_context.h); HTTPS when both are set, plain HTTP when both are empty.
+    std::string tls_cert_chain_file;
+    std::string tls_key_file;
   };
 
   // Binds and listens. `router` is borrowed and must outlive the server.
@@ -72,6 +84,7 @@ class Server {
 
   const Options options_;
   const Router& router_;
+  std::unique_ptr<boost::asio::ssl::context> tls_;  // null for plain HTTP
   // One io_context per I/O thread; the acceptor lives on the first.
   std::vector<std::unique_ptr<boost::asio::io_context>> contexts_;
   std::vector<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> guards_;
