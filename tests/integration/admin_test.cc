@@ -43,8 +43,8 @@ TEST_F(AdminTest, TheDashboardIsServedAndItsApiNeedsTheToken) {
   EXPECT_EQ(HttpRequest(p.port(), "GET", "/admin/app.js").headers["content-type"],
             "text/javascript; charset=utf-8");
 
-  HttpResult refused = HttpRequest(p.port(), "GET", "/admin/api/overview", "",
-                                   {{"Authorization", "Bearer wrong"}});
+  HttpResult refused =
+      HttpRequest(p.port(), "GET", "/admin/api/overview", "", {{"Authorization", "Bearer wrong"}});
   EXPECT_EQ(refused.status, 401);
   EXPECT_EQ(Json(refused).at("error").as_string(), "unauthorized");
   EXPECT_EQ(refused.headers["cache-control"], "no-store");
@@ -63,18 +63,20 @@ TEST_F(AdminTest, TheDashboardIsServedAndItsApiNeedsTheToken) {
   EXPECT_EQ(Json(outbound).at("runs_senders").as_bool(), false);
   EXPECT_TRUE(Json(outbound).at("items").as_array().empty());
 
-  HttpResult cross = HttpRequest(p.port(), "POST", "/admin/api/purge", R"({"queue":"incoming-dlq"})",
-                                 {{"Authorization", std::string("Bearer ") + kAdminToken},
-                                  {"Content-Type", "application/json"},
-                                  {"Origin", "https://attacker.example"}});
+  HttpResult cross =
+      HttpRequest(p.port(), "POST", "/admin/api/purge", R"({"queue":"incoming-dlq"})",
+                  {{"Authorization", std::string("Bearer ") + kAdminToken},
+                   {"Content-Type", "application/json"},
+                   {"Origin", "https://attacker.example"}});
   EXPECT_EQ(cross.status, 403);
   HttpResult form = HttpRequest(p.port(), "POST", "/admin/api/purge", "queue=incoming-dlq",
                                 {{"Authorization", std::string("Bearer ") + kAdminToken},
                                  {"Content-Type", "application/x-www-form-urlencoded"}});
   EXPECT_EQ(form.status, 403);
-  HttpResult purge = HttpRequest(p.port(), "POST", "/admin/api/purge", R"({"queue":"incoming-dlq"})",
-                                 {{"Authorization", std::string("Bearer ") + kAdminToken},
-                                  {"Content-Type", "application/json"}});
+  HttpResult purge =
+      HttpRequest(p.port(), "POST", "/admin/api/purge", R"({"queue":"incoming-dlq"})",
+                  {{"Authorization", std::string("Bearer ") + kAdminToken},
+                   {"Content-Type", "application/json"}});
   EXPECT_EQ(purge.status, 200) << purge.body;
   EXPECT_EQ(Json(purge).at("purged").as_int64(), 0);
 

@@ -2,7 +2,6 @@
 
 #include <boost/json.hpp>
 #include <boost/url/parse.hpp>
-
 #include <optional>
 
 #include "wagate/base/log.h"
@@ -57,7 +56,8 @@ Status CheckSameOrigin(const Request& request) {
   std::string_view origin = HeaderOf(request, "Origin");
   if (origin.empty()) return Status::Ok();
   std::string_view host = HeaderOf(request, "Host");
-  if (!host.empty() && (origin == "http://" + std::string(host) || origin == "https://" + std::string(host))) {
+  if (!host.empty() &&
+      (origin == "http://" + std::string(host) || origin == "https://" + std::string(host))) {
     return Status::Ok();
   }
   return PermissionDeniedError("requests from another origin are refused");
@@ -67,8 +67,9 @@ Status CheckJsonBody(const Request& request) {
   std::string_view type = HeaderOf(request, "Content-Type");
   std::string_view media = type.substr(0, type.find(';'));
   while (!media.empty() && media.back() == ' ') media.remove_suffix(1);
-  if (media.size() == 16 && std::equal(media.begin(), media.end(), "application/json",
-                                       [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; })) {
+  if (media.size() == 16 &&
+      std::equal(media.begin(), media.end(), "application/json",
+                 [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; })) {
     return Status::Ok();
   }
   return PermissionDeniedError("operations must be POSTed with Content-Type: application/json");
@@ -121,7 +122,9 @@ std::string MaskPhone(const std::string& phone, bool show_personal) {
 
 json::value QueueStatsJson(const std::optional<ports::QueueStats>& s) {
   if (!s) return nullptr;
-  json::object o{{"visible", s->visible}, {"in_flight", s->in_flight}, {"delayed", s->delayed},
+  json::object o{{"visible", s->visible},
+                 {"in_flight", s->in_flight},
+                 {"delayed", s->delayed},
                  {"dlq", s->dlq}};
   o["oldest_age_seconds"] = s->oldest_age_seconds ? json::value(*s->oldest_age_seconds) : nullptr;
   return o;
@@ -134,10 +137,17 @@ std::string HtmlSafeJson(std::string text) {
   out.reserve(text.size());
   for (char c : text) {
     switch (c) {
-      case '<': out += "\\u003c"; break;
-      case '>': out += "\\u003e"; break;
-      case '&': out += "\\u0026"; break;
-      default: out += c;
+      case '<':
+        out += "\\u003c";
+        break;
+      case '>':
+        out += "\\u003e";
+        break;
+      case '&':
+        out += "\\u0026";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -272,17 +282,17 @@ Response AdminHandler::DeadLetters(const Request& request) {
   json::array items;
   for (const ports::DeadLetter& d : *listed) {
     bool truncated = d.body.size() > kMaxListedPayloadBytes;
-    items.push_back(json::object{
-        {"message_id", d.message_id},
-        {"key", d.key},
-        {"reason", d.reason},
-        {"last_error", d.last_error},
-        {"attempts", d.attempts},
-        {"dead_at", FormatRfc3339(d.dead_at)},
-        {"bytes", d.bytes},
-        {"history", ParsedOr(d.history, json::array{})},
-        {"payload", truncated ? d.body.substr(0, kMaxListedPayloadBytes) : d.body},
-        {"payload_truncated", truncated}});
+    items.push_back(
+        json::object{{"message_id", d.message_id},
+                     {"key", d.key},
+                     {"reason", d.reason},
+                     {"last_error", d.last_error},
+                     {"attempts", d.attempts},
+                     {"dead_at", FormatRfc3339(d.dead_at)},
+                     {"bytes", d.bytes},
+                     {"history", ParsedOr(d.history, json::array{})},
+                     {"payload", truncated ? d.body.substr(0, kMaxListedPayloadBytes) : d.body},
+                     {"payload_truncated", truncated}});
   }
   json::object body{{"queue", domain::QueueNameText(*source)}, {"items", std::move(items)}};
   return ApiJson(200, json::serialize(body));
@@ -293,10 +303,11 @@ Response AdminHandler::Redrive(const Request& request) {
   if (!name.ok()) return ApiError(name.status(), "invalid_request");
   StatusOr<domain::QueueName> source = SourceQueue(*name);
   if (!source.ok()) return ApiError(source.status(), "invalid_request");
-  StatusOr<ports::RedriveResult> result = queues_.Redrive(
-      *source, options_.redrive_max_messages, options_.redrive_messages_per_second);
+  StatusOr<ports::RedriveResult> result =
+      queues_.Redrive(*source, options_.redrive_max_messages, options_.redrive_messages_per_second);
   if (!result.ok()) {
-    log::Warn("admin redrive failed", {log::F("queue", *name), log::F("error", result.status().ToString())});
+    log::Warn("admin redrive failed",
+              {log::F("queue", *name), log::F("error", result.status().ToString())});
     return ApiError(result.status());
   }
   log::Info("admin redrive", {log::F("queue", *name), log::F("moved", result->moved),
@@ -316,7 +327,8 @@ Response AdminHandler::Purge(const Request& request) {
   }
   StatusOr<int64_t> purged = queues_.Purge(*queue);
   if (!purged.ok()) {
-    log::Warn("admin purge failed", {log::F("queue", *name), log::F("error", purged.status().ToString())});
+    log::Warn("admin purge failed",
+              {log::F("queue", *name), log::F("error", purged.status().ToString())});
     return ApiError(purged.status());
   }
   log::Info("admin purge", {log::F("queue", *name), log::F("purged", *purged)});
@@ -362,7 +374,8 @@ Response AdminHandler::Outbound() {
         const json::value* req = r.if_contains("request");
         if (req != nullptr && req->is_object()) {
           const json::value* recipient = req->as_object().if_contains("to");
-          if (recipient != nullptr && recipient->is_string()) to = std::string(recipient->as_string());
+          if (recipient != nullptr && recipient->is_string())
+            to = std::string(recipient->as_string());
         }
       }
     } else {

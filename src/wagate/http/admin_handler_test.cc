@@ -8,7 +8,6 @@
 #include <boost/json.hpp>
 #include <boost/url/encode.hpp>
 #include <boost/url/rfc/unreserved_chars.hpp>
-
 #include <future>
 #include <map>
 #include <thread>
@@ -44,8 +43,8 @@ class AdminHandlerTest : public ::testing::Test {
         monitor_(backend_.store(), backend_.queues(), clock_),
         worker_({}, nullptr),
         handler_(AdminOptions{.token = std::move(token), .redrive_messages_per_second = 0},
-                 monitor_, history_, outbound_, backend_.queue(), backend_.store(), worker_,
-                 clock_, "sqlite") {
+                 monitor_, history_, outbound_, backend_.queue(), backend_.store(), worker_, clock_,
+                 "sqlite") {
     handler_.AddRoutes(router_);
     worker_.Start();
   }
@@ -59,12 +58,15 @@ class AdminHandlerTest : public ::testing::Test {
     request.body() = call.body;
     request.prepare_payload();
     std::promise<Response> answered;
-    router_.Dispatch(request, RequestContext{}, [&](Response r) { answered.set_value(std::move(r)); });
+    router_.Dispatch(request, RequestContext{},
+                     [&](Response r) { answered.set_value(std::move(r)); });
     return answered.get_future().get();  // the worker answers from its own thread
   }
   Response Get(const std::string& target) { return Send({.target = target}); }
   Response PostJson(const std::string& target, const std::string& body) {
-    return Send({.method = beast_http::verb::post, .target = target, .body = body,
+    return Send({.method = beast_http::verb::post,
+                 .target = target,
+                 .body = body,
                  .headers = {{"Content-Type", "application/json"}}});
   }
   static json::object Body(const Response& r) {
@@ -81,7 +83,8 @@ class AdminHandlerTest : public ::testing::Test {
   // Sends one message to `incoming` and moves it to the dead-letter queue.
   void MakeDeadLetter(const std::string& key, const std::string& body) {
     ASSERT_TRUE(backend_.queue().Send(domain::QueueName::kIncoming, {{key, body}}).ok());
-    auto received = backend_.queue().Receive(domain::QueueName::kIncoming, 1, Millis(30'000), Millis(0));
+    auto received =
+        backend_.queue().Receive(domain::QueueName::kIncoming, 1, Millis(30'000), Millis(0));
     ASSERT_TRUE(received.ok());
     ASSERT_EQ(received->size(), 1u);
     ASSERT_TRUE(backend_.queue()
@@ -141,7 +144,8 @@ TEST_F(AdminHandlerTest, ThePageAndItsAssetsAreServedFromTheBinaryWithSecurityHe
   EXPECT_EQ(Header(js, "Content-Type"), "text/javascript; charset=utf-8");
   EXPECT_THAT(js.body(), HasSubstr("sessionStorage"));
   // Values are rendered as text only: nothing in the script parses markup.
-  for (const char* sink : {"innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("}) {
+  for (const char* sink :
+       {"innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("}) {
     EXPECT_THAT(js.body(), Not(HasSubstr(sink)));
   }
   Response css = Get("/admin/style.css");
@@ -169,10 +173,12 @@ TEST_F(AdminHandlerTest, TheApiNeedsTheBearerToken) {
   }
   // A mutation with a wrong token changes nothing.
   MakeDeadLetter("msg:kept", "{}");
-  Response r = Send({.method = beast_http::verb::post, .target = "/admin/api/purge",
-                     .body = R"({"queue":"incoming-dlq"})",
-                     .headers = {{"Content-Type", "application/json"}, {"Authorization", "Bearer nope"}},
-                     .auth = false});
+  Response r =
+      Send({.method = beast_http::verb::post,
+            .target = "/admin/api/purge",
+            .body = R"({"queue":"incoming-dlq"})",
+            .headers = {{"Content-Type", "application/json"}, {"Authorization", "Bearer nope"}},
+            .auth = false});
   EXPECT_EQ(r.result_int(), 401u);
   EXPECT_EQ(Stats(domain::QueueName::kIncoming).dlq, 1);
 
@@ -185,8 +191,10 @@ TEST_F(AdminHandlerTest, TheApiNeedsTheBearerToken) {
 TEST_F(AdminHandlerTest, CrossSiteRequestsAndFormPostsAreRefused) {
   MakeDeadLetter("msg:csrf", "{}");
   auto post = [&](std::vector<std::pair<std::string, std::string>> headers) {
-    return Send({.method = beast_http::verb::post, .target = "/admin/api/purge",
-                 .body = R"({"queue":"incoming-dlq"})", .headers = std::move(headers)});
+    return Send({.method = beast_http::verb::post,
+                 .target = "/admin/api/purge",
+                 .body = R"({"queue":"incoming-dlq"})",
+                 .headers = std::move(headers)});
   };
   // Even with the token (e.g. a script on another site that stole nothing but guesses the
   // endpoint), a foreign Origin or a cross-site fetch is refused.
@@ -205,13 +213,15 @@ TEST_F(AdminHandlerTest, CrossSiteRequestsAndFormPostsAreRefused) {
     EXPECT_EQ(Header(r, "X-Content-Type-Options"), "nosniff");
   }
   EXPECT_EQ(Stats(domain::QueueName::kIncoming).dlq, 1);  // nothing was purged
-  Response get = Send({.target = "/admin/api/overview", .headers = {{"Origin", "https://evil.example"}}});
+  Response get =
+      Send({.target = "/admin/api/overview", .headers = {{"Origin", "https://evil.example"}}});
   EXPECT_EQ(get.result_int(), 403u);
   EXPECT_EQ(Body(get)["error"], "cross_site_refused");
 
   // The page's own requests: same origin, JSON.
   Response same = post({{"Content-Type", "application/json; charset=utf-8"},
-                        {"Origin", "http://127.0.0.1:8080"}, {"Sec-Fetch-Site", "same-origin"}});
+                        {"Origin", "http://127.0.0.1:8080"},
+                        {"Sec-Fetch-Site", "same-origin"}});
   EXPECT_EQ(same.result_int(), 200u) << same.body();
   EXPECT_EQ(Body(same)["purged"], 1);
   EXPECT_EQ(Stats(domain::QueueName::kIncoming).dlq, 0);
@@ -238,7 +248,8 @@ TEST_F(AdminHandlerTest, RedriveMovesDeadLettersBackAndPurgeDeletesThem) {
   EXPECT_EQ(Stats(domain::QueueName::kIncoming).visible, 2);  // msg:b and msg:c are untouched
 
   // Bad requests name the problem.
-  for (const char* body : {R"({"queue":"nope"})", R"({"queue":"incoming-dlq"})", R"({"q":1})", "[", ""}) {
+  for (const char* body :
+       {R"({"queue":"nope"})", R"({"queue":"incoming-dlq"})", R"({"q":1})", "[", ""}) {
     Response r = PostJson("/admin/api/redrive", body);
     EXPECT_EQ(r.result_int(), 400u) << body;
     EXPECT_EQ(Body(r)["error"], "invalid_request");
@@ -251,10 +262,12 @@ TEST_F(AdminHandlerTest, RedriveMovesDeadLettersBackAndPurgeDeletesThem) {
 
 TEST_F(AdminHandlerTest, RecordLookupEscapesAHostileKey) {
   ports::AdmitRequest admit;
-  admit.items.push_back({kHostile, domain::ItemKind::kMessage, R"({"text":"<b>hi</b>"})"});
+  admit.items.push_back(
+      {kHostile, domain::ItemKind::kMessage, R"({"text":"<b>hi</b>"})", std::nullopt});
   ASSERT_TRUE(testing::AdmitAndWait(backend_.admitter(), std::move(admit)).ok());
 
-  std::string target = "/admin/api/record?key=" + boost::urls::encode(kHostile, boost::urls::unreserved_chars);
+  std::string target =
+      "/admin/api/record?key=" + boost::urls::encode(kHostile, boost::urls::unreserved_chars);
   Response r = Get(target);
   ASSERT_EQ(r.result_int(), 200u) << r.body();
   EXPECT_EQ(Header(r, "Content-Type"), "application/json");
@@ -325,19 +338,24 @@ TEST_F(AdminHandlerTest, OverviewShowsTheMonitorsQueueStatsAndHistory) {
 TEST_F(AdminHandlerTest, OutboundShowsRecentSendsWithTheLastDigitsOfTheRecipient) {
   const std::string key = "out:0123abcd:0";
   ports::AdmitRequest admit;
-  admit.items.push_back({key, domain::ItemKind::kOutgoing, R"({"kind":"outgoing"})"});
+  admit.items.push_back({key, domain::ItemKind::kOutgoing, R"({"kind":"outgoing"})", std::nullopt});
   ASSERT_TRUE(testing::AdmitAndWait(backend_.admitter(), std::move(admit)).ok());
   auto record = backend_.store().Inspect(key);
   ASSERT_TRUE(record.ok());
-  auto claim = backend_.store().Claim({key, domain::ItemKind::kOutgoing, "w1", record->queue_message_id});
+  auto claim =
+      backend_.store().Claim({key, domain::ItemKind::kOutgoing, "w1", record->queue_message_id});
   ASSERT_TRUE(claim.ok());
   ASSERT_TRUE(backend_.store()
                   .Complete({key, claim->fence, "w1"},
                             R"({"dry_run":true,"request":{"to":"15551234567","type":"text"}})", {})
                   .ok());
-  outbound_.Publish({.event = "processed", .key = key, .kind = domain::ItemKind::kOutgoing,
-                     .ts = clock_.Now(), .attempt = 1});
-  outbound_.Publish({.event = "processed", .key = "msg:inbound", .ts = clock_.Now()});  // not outbound
+  outbound_.Publish({.event = "processed",
+                     .key = key,
+                     .kind = domain::ItemKind::kOutgoing,
+                     .ts = clock_.Now(),
+                     .attempt = 1});
+  outbound_.Publish(
+      {.event = "processed", .key = "msg:inbound", .ts = clock_.Now()});  // not outbound
 
   Response r = Get("/admin/api/outbound");
   ASSERT_EQ(r.result_int(), 200u) << r.body();

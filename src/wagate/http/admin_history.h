@@ -39,9 +39,9 @@ class AdminHistory final : public ports::EventSink {
 
  private:
   // The outcome events counted, in the order of the JSON keys.
-  static constexpr std::array<const char*, 8> kEvents = {
-      "received", "duplicate", "quarantined", "processed",
-      "retried",  "dead_lettered", "sent", "send_failed"};
+  static constexpr std::array<const char*, 8> kEvents = {"received",  "duplicate",  "quarantined",
+                                                         "processed", "retried",    "dead_lettered",
+                                                         "sent",      "send_failed"};
 
   struct Bucket {
     int64_t minute = -1;  // minutes since the epoch; -1: never used

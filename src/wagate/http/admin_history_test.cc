@@ -48,7 +48,8 @@ TEST(AdminHistoryTest, CountsOutcomesPerMinuteOverTheLastHour) {
   EXPECT_EQ(last.at("received"), 0);
   EXPECT_EQ(last.at("dead_lettered"), 1);
   EXPECT_EQ(json::value_to<std::string>(last.at("t")).substr(17), "00.000Z");  // start of a minute
-  EXPECT_LT(json::value_to<std::string>(earlier.at("t")), json::value_to<std::string>(last.at("t")));
+  EXPECT_LT(json::value_to<std::string>(earlier.at("t")),
+            json::value_to<std::string>(last.at("t")));
 }
 
 TEST(AdminHistoryTest, KeepsTheLastDepthSampleOfEachMinute) {
@@ -86,8 +87,11 @@ TEST(OutboundLogTest, KeepsTheNewestOutcomePerKeyWithinItsCapacity) {
   testing::FakeClock clock;
   OutboundLog log(2);
   auto out = [&](std::string key, std::string event) {
-    log.Publish({.event = std::move(event), .key = std::move(key), .kind = domain::ItemKind::kOutgoing,
-                 .ts = clock.Now(), .error_code = ""});
+    log.Publish({.event = std::move(event),
+                 .key = std::move(key),
+                 .kind = domain::ItemKind::kOutgoing,
+                 .ts = clock.Now(),
+                 .error_code = ""});
   };
   out("out:a:0", "send_failed");
   out("out:b:0", "sent");

@@ -25,7 +25,7 @@ namespace wagate::http {
 
 struct OutboundEntry {
   std::string key;
-  std::string event;       // "sent", "send_failed", "processed" (dry run), "dead_lettered", ...
+  std::string event;  // "sent", "send_failed", "processed" (dry run), "dead_lettered", ...
   Timestamp ts;
   int64_t attempt = 0;
   std::string error_code;  // the Graph API's error code, "" when none

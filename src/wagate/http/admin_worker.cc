@@ -38,9 +38,8 @@ void AdminWorker::Loop() {
     std::function<void()> task;
     {
       MutexLock lock(mu_);
-      wake_.wait_until(mu_, next_tick, [this]() WAGATE_REQUIRES(mu_) {
-        return stopping_ || !tasks_.empty();
-      });
+      wake_.wait_until(mu_, next_tick,
+                       [this]() WAGATE_REQUIRES(mu_) { return stopping_ || !tasks_.empty(); });
       if (!tasks_.empty()) {
         task = std::move(tasks_.front());
         tasks_.pop_front();
