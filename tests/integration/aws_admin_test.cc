@@ -539,5 +539,87 @@ TEST(ProvisionJsonTest, SqliteDocumentFollowsTheSameSchema) {
   EXPECT_EQ(doc.at("backend").as_string(), "sqlite");
 }
 
+
+// `wagate dlq` and `wagate queues` on SQS. The dead letters carry the message attributes
+// SqsQueue::MoveToDeadLetter writes; one has only its key, as SQS's own redrive policy leaves it.
+TEST_F(AwsAdminTest, DlqCommandsBrowseRedriveAndPurgeOnSqs) {
+  Env env = ProvisionedEnv();
+  const std::string dlq_url = env["INCOMING_DLQ_URL"];
+  ASSERT_FALSE(dlq_url.empty());
+  auto attribute = [](const std::string& v) {
+    return json::object{{"DataType", "String"}, {"StringValue", v}};
+  };
+  const std::string history = R"([{"attempt":1,"outcome":"retry"},{"attempt":2,"outcome":"rejected"}])";
+  const std::vector<json::object> letters = {
+      {{"key", attribute("msg:wamid.A")}, {"reason", attribute("handler_rejected")},
+       {"last_error", attribute("HTTP 400 from handler")}, {"history", attribute(history)},
+       {"attempts", attribute("2")}, {"dead_at", attribute("1790000000000")}},
+      {{"key", attribute("msg:wamid.bad")}, {"reason", attribute("invalid_payload")},
+       {"dead_at", attribute("1790000001000")}},
+      {{"key", attribute("msg:wamid.C")}}};
+  for (size_t i = 0; i < letters.size(); ++i) {
+    EmulatorCall(emulators_.sqs_endpoint(), "AmazonSQS.SendMessage",
+                 {{"QueueUrl", dlq_url},
+                  {"MessageBody", "{\"n\":" + std::to_string(i) + "}"},
+                  {"MessageAttributes", letters[i]}});
+  }
+
+  CommandResult list = Run({"dlq", "list", "incoming", "--json"}, env);
+  ASSERT_EQ(list.exit_code, 0) << list.err;
+  json::value doc = json::parse(list.out);
+  EXPECT_EQ(testing::ValidateJsonSchema(testing::LoadSchema("dlq_list.json"), doc),
+            std::vector<std::string>{});
+  std::map<std::string, json::object> by_key;
+  for (const json::value& item : doc.at("items").as_array()) {
+    by_key[std::string(item.at("key").as_string())] = item.as_object();
+  }
+  ASSERT_EQ(by_key.size(), 3u) << list.out;
+  EXPECT_EQ(doc.at("items").as_array()[0].at("key"), "msg:wamid.A") << "oldest dead_at first";
+  EXPECT_EQ(by_key["msg:wamid.A"].at("reason"), "handler_rejected");
+  EXPECT_EQ(by_key["msg:wamid.A"].at("attempts"), 2);
+  EXPECT_EQ(by_key["msg:wamid.A"].at("dead_at"), "2026-09-21T14:13:20.000Z");
+  EXPECT_EQ(by_key["msg:wamid.C"].at("reason"), "max_receive_count");
+
+  CommandResult show = Run({"dlq", "show", "incoming",
+                            std::string(by_key["msg:wamid.A"].at("message_id").as_string()), "--json"},
+                           env);
+  ASSERT_EQ(show.exit_code, 0) << show.err;
+  json::value shown = json::parse(show.out);
+  EXPECT_EQ(testing::ValidateJsonSchema(testing::LoadSchema("dlq_show.json"), shown),
+            std::vector<std::string>{});
+  EXPECT_EQ(shown.at("history").as_array().size(), 2u);
+  EXPECT_EQ(shown.at("body"), "{\"n\":0}");
+  EXPECT_EQ(Run({"dlq", "show", "incoming", "no-such-id"}, env).exit_code, 1);
+
+  CommandResult again = Run({"dlq", "list", "incoming", "--json"}, env);
+  EXPECT_EQ(json::parse(again.out).at("items").as_array().size(), 3u)
+      << "a browse leaves the dead letters visible: " << again.out;
+
+  CommandResult redrive = Run({"dlq", "redrive", "incoming", "--json"}, env);
+  ASSERT_EQ(redrive.exit_code, 0) << redrive.err;
+  json::value redriven = json::parse(redrive.out);
+  EXPECT_EQ(testing::ValidateJsonSchema(testing::LoadSchema("dlq_redrive.json"), redriven),
+            std::vector<std::string>{});
+  EXPECT_EQ(redriven.at("moved"), 2);
+  EXPECT_EQ(redriven.at("skipped"), 1);
+
+  CommandResult queues = Run({"queues", "--json"}, env);
+  ASSERT_EQ(queues.exit_code, 0) << queues.err;
+  json::value figures = json::parse(queues.out);
+  EXPECT_EQ(testing::ValidateJsonSchema(testing::LoadSchema("queues.json"), figures),
+            std::vector<std::string>{});
+  const json::value& incoming = figures.at("queues").as_array()[0];
+  EXPECT_EQ(incoming.at("queue"), "incoming");
+  EXPECT_EQ(incoming.at("visible"), 2);
+  EXPECT_EQ(incoming.at("dlq"), 1);
+
+  EXPECT_EQ(Run({"dlq", "purge", "incoming"}, env).exit_code, 2);
+  CommandResult purge = Run({"dlq", "purge", "incoming", "--yes", "--json"}, env);
+  ASSERT_EQ(purge.exit_code, 0) << purge.err;
+  EXPECT_EQ(json::parse(purge.out).at("purged"), 1);
+  EXPECT_TRUE(json::parse(Run({"dlq", "list", "incoming", "--json"}, env).out)
+                  .at("items").as_array().empty());
+}
+
 }  // namespace
 }  // namespace wagate::integration

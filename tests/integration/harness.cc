@@ -1,6 +1,8 @@
 #include "harness.h"
 
 #include <fcntl.h>
+#include <poll.h>
+#include <pty.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -38,24 +40,32 @@ std::string ReadFile(const std::string& path) {
   return ss.str();
 }
 
+// `wagate <args…>` as argv and its environment as envp: exactly `env` plus PATH (and TSAN_OPTIONS
+// when set). Built before a fork, so the child only has to exec.
+struct ExecArgs {
+  ExecArgs(const std::vector<std::string>& args, const Env& env) {
+    argv_s.push_back(WAGATE_BINARY);
+    argv_s.insert(argv_s.end(), args.begin(), args.end());
+    for (auto& a : argv_s) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    const char* path = std::getenv("PATH");
+    env_s.push_back(std::string("PATH=") + (path ? path : "/usr/bin:/bin"));
+    const char* tsan = std::getenv("TSAN_OPTIONS");
+    if (tsan) env_s.push_back(std::string("TSAN_OPTIONS=") + tsan);
+    for (const auto& [k, v] : env) env_s.push_back(k + "=" + v);
+    for (auto& e : env_s) envp.push_back(e.data());
+    envp.push_back(nullptr);
+  }
+  std::vector<std::string> argv_s, env_s;
+  std::vector<char*> argv, envp;
+};
+
 // Spawns wagate with stdout/stderr sent to files; returns the pid.
 pid_t Spawn(const std::vector<std::string>& args, const Env& env, const std::string& out_path,
             const std::string& err_path) {
-  std::vector<std::string> argv_s{WAGATE_BINARY};
-  argv_s.insert(argv_s.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (auto& a : argv_s) argv.push_back(a.data());
-  argv.push_back(nullptr);
-
-  std::vector<std::string> env_s;
-  const char* path = std::getenv("PATH");
-  env_s.push_back(std::string("PATH=") + (path ? path : "/usr/bin:/bin"));
-  const char* tsan = std::getenv("TSAN_OPTIONS");
-  if (tsan) env_s.push_back(std::string("TSAN_OPTIONS=") + tsan);
-  for (const auto& [k, v] : env) env_s.push_back(k + "=" + v);
-  std::vector<char*> envp;
-  for (auto& e : env_s) envp.push_back(e.data());
-  envp.push_back(nullptr);
+  ExecArgs exec(args, env);
+  std::vector<char*>& argv = exec.argv;
+  std::vector<char*>& envp = exec.envp;
 
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
@@ -82,6 +92,49 @@ int WaitPid(pid_t pid, std::chrono::milliseconds timeout) {
 }
 
 }  // namespace
+
+CommandResult RunWagateOnTerminal(const std::vector<std::string>& args, const Env& env,
+                                  const std::string& input) {
+  CommandResult result;
+  int master = -1, terminal = -1;
+  if (openpty(&master, &terminal, nullptr, nullptr, nullptr) != 0) {
+    ADD_FAILURE() << "openpty failed";
+    return result;
+  }
+  // Close-on-exec, so that no other child inherits them; the dup2 in the child clears the flag
+  // on the copies it keeps.
+  fcntl(master, F_SETFD, FD_CLOEXEC);
+  fcntl(terminal, F_SETFD, FD_CLOEXEC);
+  ExecArgs exec(args, env);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  for (int fd : {0, 1, 2}) posix_spawn_file_actions_adddup2(&actions, terminal, fd);
+  pid_t pid = -1;
+  int rc = posix_spawn(&pid, exec.argv[0], &actions, nullptr, exec.argv.data(), exec.envp.data());
+  posix_spawn_file_actions_destroy(&actions);
+  close(terminal);
+  if (rc != 0) {
+    close(master);
+    return result;
+  }
+  // The terminal queues the input until wagate reads it.
+  if (write(master, input.data(), input.size()) != static_cast<ssize_t>(input.size())) {
+    ADD_FAILURE() << "cannot write to the terminal";
+  }
+  // Everything wagate writes, until it exits and the terminal's last copy closes (EIO).
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  char buf[4096];
+  while (std::chrono::steady_clock::now() < deadline) {
+    pollfd p{master, POLLIN, 0};
+    if (poll(&p, 1, 100) <= 0) continue;
+    ssize_t n = read(master, buf, sizeof buf);
+    if (n <= 0) break;
+    result.out.append(buf, static_cast<size_t>(n));
+  }
+  close(master);
+  result.exit_code = WaitPid(pid, std::chrono::seconds(10));
+  return result;
+}
 
 CommandResult RunWagate(const std::vector<std::string>& args, const Env& env) {
   testing::TempDir dir;

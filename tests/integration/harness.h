@@ -26,6 +26,10 @@ struct CommandResult {
 
 // Runs `wagate <args…>` to completion with exactly `env` (plus PATH) as its environment.
 CommandResult RunWagate(const std::vector<std::string>& args, const Env& env);
+// The same with a terminal as stdin, stdout and stderr, on which `input` is typed; `out` is
+// everything wagate wrote to it (the typed input echoed included), `err` is empty.
+CommandResult RunWagateOnTerminal(const std::vector<std::string>& args, const Env& env,
+                                  const std::string& input);
 
 // A running `wagate serve`.
 class WagateProcess {

@@ -7,6 +7,7 @@
 // Thread safety: called once from the main thread.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -31,5 +32,13 @@ int CheckWithSmoke(const CommonFlags& flags, const app::SmokeOptions& smoke);
 int Inspect(const CommonFlags& flags, const std::string& key);
 int Version(const CommonFlags& flags);
 int Backup(const CommonFlags& flags, const std::string& destination);
+// `wagate queues` and `wagate dlq ...` (queues.cc). QUEUE is a source queue name, except for
+// `queues purge`, which takes any of the six; purges ask on a terminal unless `yes`.
+int Queues(const CommonFlags& flags);
+int QueuesPurge(const CommonFlags& flags, const std::string& queue, bool yes);
+int DlqList(const CommonFlags& flags, const std::string& queue, int64_t limit);
+int DlqShow(const CommonFlags& flags, const std::string& queue, const std::string& message_id);
+int DlqRedrive(const CommonFlags& flags, const std::string& queue, int64_t limit, double rate);
+int DlqPurge(const CommonFlags& flags, const std::string& queue, bool yes);
 
 }  // namespace wagate::cli

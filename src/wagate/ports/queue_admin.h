@@ -88,16 +88,11 @@ class QueueAdmin {
   // Deletes every message of `queue`; returns how many were deleted.
   virtual StatusOr<int64_t> Purge(QueueRef queue) = 0;
   // Up to `max` (>= 1) dead letters of `source`, oldest first.
-  virtual StatusOr<std::vector<DeadLetter>> ListDeadLetters(domain::QueueName source, int64_t max) {
-    (void)source, (void)max;
-    return FailedPreconditionError("this backend cannot list dead letters");
-  }
+  virtual StatusOr<std::vector<DeadLetter>> ListDeadLetters(domain::QueueName source,
+                                                           int64_t max) = 0;
   // The dead letter `message_id` of `source`; NotFound when it is not in the dead-letter queue.
   virtual StatusOr<DeadLetter> GetDeadLetter(domain::QueueName source,
-                                             const std::string& message_id) {
-    (void)source, (void)message_id;
-    return FailedPreconditionError("this backend cannot show dead letters");
-  }
+                                             const std::string& message_id) = 0;
 };
 
 }  // namespace wagate::ports

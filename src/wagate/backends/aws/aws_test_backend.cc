@@ -121,6 +121,18 @@ StatusOr<int64_t> ClockSyncedQueue::Purge(ports::QueueRef queue) {
   return queue_->Purge(queue);
 }
 
+StatusOr<std::vector<ports::DeadLetter>> ClockSyncedQueue::ListDeadLetters(domain::QueueName source,
+                                                                           int64_t max) {
+  Sync();
+  return queue_->ListDeadLetters(source, max);
+}
+
+StatusOr<ports::DeadLetter> ClockSyncedQueue::GetDeadLetter(domain::QueueName source,
+                                                            const std::string& message_id) {
+  Sync();
+  return queue_->GetDeadLetter(source, message_id);
+}
+
 AwsTestBackend::AwsTestBackend(const testing::AdmitBackendOptions& options)
     : table_(FreshTable(clients_.dynamodb())), urls_(FreshQueues(clients_.sqs())) {
   queue_ = std::make_unique<ClockSyncedQueue>(

@@ -75,6 +75,10 @@ class ClockSyncedQueue final : public ports::Queue,
   StatusOr<ports::RedriveResult> Redrive(domain::QueueName source, int64_t max_messages,
                                          double messages_per_second) override;
   StatusOr<int64_t> Purge(ports::QueueRef queue) override;
+  StatusOr<std::vector<ports::DeadLetter>> ListDeadLetters(domain::QueueName source,
+                                                           int64_t max) override;
+  StatusOr<ports::DeadLetter> GetDeadLetter(domain::QueueName source,
+                                            const std::string& message_id) override;
 
  private:
   void Sync();

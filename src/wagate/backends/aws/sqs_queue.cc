@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <boost/json.hpp>
+#include <charconv>
+#include <set>
 #include <thread>
 
 #include "wagate/backends/aws/sqs_status.h"
@@ -81,6 +83,29 @@ ports::ReceivedMessage ToReceived(const json::object& o) {
   m.sent_at = FromUnixMillis(SystemNumber(o, "SentTimestamp"));
   m.first_received_at = FromUnixMillis(SystemNumber(o, "ApproximateFirstReceiveTimestamp"));
   return m;
+}
+
+int64_t NumberOrZero(std::string_view text) {
+  int64_t n = 0;
+  auto [at, err] = std::from_chars(text.data(), text.data() + text.size(), n);
+  return err == std::errc() && at == text.data() + text.size() ? n : 0;
+}
+
+// A dead letter as MoveToDeadLetter/SendDeadLetters wrote it (see the header comment).
+ports::DeadLetter ToDeadLetter(const json::object& o) {
+  ports::DeadLetter d;
+  d.message_id = Field(o, "MessageId");
+  d.body = Field(o, "Body");
+  d.bytes = static_cast<int64_t>(d.body.size());
+  d.key = AttributeString(o, "key");
+  d.reason = AttributeString(o, "reason");
+  if (d.reason.empty()) d.reason = "max_receive_count";
+  d.last_error = AttributeString(o, "last_error");
+  d.history = AttributeString(o, "history");
+  d.attempts = NumberOrZero(AttributeString(o, "attempts"));
+  const int64_t dead_at = NumberOrZero(AttributeString(o, "dead_at"));
+  d.dead_at = FromUnixMillis(dead_at > 0 ? dead_at : SystemNumber(o, "SentTimestamp"));
+  return d;
 }
 
 }  // namespace
@@ -456,6 +481,73 @@ StatusOr<int64_t> SqsQueue::Purge(ports::QueueRef queue) {
     tracked_[static_cast<size_t>(queue.source)] = Tracked{};
   }
   return n;
+}
+
+StatusOr<std::vector<ports::DeadLetter>> SqsQueue::Browse(domain::QueueName source, int64_t max,
+                                                         const std::string& stop_at) {
+  const std::string& dlq_url = options_.urls.Of({source, true});
+  std::vector<ports::DeadLetter> seen;
+  std::set<std::string> ids;
+  std::vector<std::string> receipts;
+  Status status = Status::Ok();
+  bool found = false;
+  while (static_cast<int64_t>(seen.size()) < max && !found) {
+    // A short long poll: a receive without wait samples only some of SQS's servers.
+    StatusOr<json::array> got = ReceiveFrom(dlq_url, kMaxBatch, kBrowseVisibility, Millis(1000));
+    if (!got.ok()) {
+      status = got.status();
+      break;
+    }
+    bool fresh = false;
+    for (const json::value& v : *got) {
+      const json::object& o = v.as_object();
+      receipts.push_back(Field(o, "ReceiptHandle"));
+      ports::DeadLetter d = ToDeadLetter(o);
+      if (!ids.insert(d.message_id).second) continue;
+      fresh = true;
+      found = found || (!stop_at.empty() && d.message_id == stop_at);
+      seen.push_back(std::move(d));
+    }
+    if (!fresh) break;
+  }
+  // Visible again for everyone, a best effort: what is missed reappears after kBrowseVisibility.
+  for (size_t i = 0; i < receipts.size(); i += kMaxBatch) {
+    json::array entries;
+    for (size_t j = i; j < std::min(receipts.size(), i + kMaxBatch); ++j) {
+      entries.push_back({{"Id", std::to_string(j)},
+                         {"ReceiptHandle", receipts[j]},
+                         {"VisibilityTimeout", 0}});
+    }
+    (void)sqs_.Call("ChangeMessageVisibilityBatch", {{"QueueUrl", dlq_url}, {"Entries", entries}});
+  }
+  if (!status.ok()) return status;
+  std::stable_sort(seen.begin(), seen.end(),
+                   [](const ports::DeadLetter& a, const ports::DeadLetter& b) {
+                     return a.dead_at < b.dead_at;
+                   });
+  return seen;
+}
+
+StatusOr<std::vector<ports::DeadLetter>> SqsQueue::ListDeadLetters(domain::QueueName source,
+                                                                   int64_t max) {
+  if (max < 1) return InvalidArgumentError("dead-letter list limit must be at least 1");
+  StatusOr<std::vector<ports::DeadLetter>> seen = Browse(source, std::max(max, kBrowseScan), "");
+  if (!seen.ok()) return seen.status();
+  if (static_cast<int64_t>(seen->size()) > max) seen->resize(static_cast<size_t>(max));
+  return seen;
+}
+
+StatusOr<ports::DeadLetter> SqsQueue::GetDeadLetter(domain::QueueName source,
+                                                    const std::string& message_id) {
+  const std::string not_found =
+      "no dead letter " + message_id + " in " + ports::QueueRef{source, true}.Name();
+  if (message_id.empty()) return NotFoundError(not_found);
+  StatusOr<std::vector<ports::DeadLetter>> seen = Browse(source, kBrowseScan * 10, message_id);
+  if (!seen.ok()) return seen.status();
+  for (ports::DeadLetter& d : *seen) {
+    if (d.message_id == message_id) return std::move(d);
+  }
+  return NotFoundError(not_found);
 }
 
 void SqsQueue::Track(domain::QueueName queue, const std::vector<ports::ReceivedMessage>& received) {

@@ -20,6 +20,16 @@
 //     letters, when the limit covers the whole dead-letter queue, and when the endpoint has move
 //     tasks. Otherwise it receives from the dead-letter queue, sends to the source and deletes,
 //     paced, skipping `invalid_payload`.
+//   - ListDeadLetters/GetDeadLetter browse a dead-letter queue by receiving from it (SQS has no
+//     peek): ReceiveMessage with a short visibility timeout, collecting distinct message ids
+//     until nothing new arrives, then ChangeMessageVisibility 0 for each, so the dead letters are
+//     back at once. While a browse runs, the messages it holds are invisible to a concurrent
+//     browse or redrive for a few seconds (kBrowseVisibility at most). Dead-letter queues have no
+//     redrive policy, so the receive counts a browse adds change nothing. SQS delivers in no
+//     order: a list looks at up to max(max, kBrowseScan) dead letters and returns the oldest by
+//     `dead_at`; in a larger queue they are the oldest of those it saw. `attempts` is the
+//     `attempts` attribute, 0 for a dead letter moved by SQS's redrive policy (reason
+//     "max_receive_count"), whose dead_at is its SentTimestamp.
 //   - Purge counts the messages first (SQS's approximate counts) and then calls PurgeQueue; an
 //     empty queue is not purged, because SQS allows one purge a minute.
 //
@@ -89,6 +99,16 @@ class SqsQueue final : public ports::Queue,
   StatusOr<ports::RedriveResult> Redrive(domain::QueueName source, int64_t max_messages,
                                          double messages_per_second) override;
   StatusOr<int64_t> Purge(ports::QueueRef queue) override;
+  // How long a browse keeps the dead letters it received invisible, at most (it makes them
+  // visible again when it ends).
+  static constexpr Millis kBrowseVisibility{10'000};
+  // A list looks at this many dead letters at least, to return the oldest of them.
+  static constexpr int64_t kBrowseScan = 1000;
+  StatusOr<std::vector<ports::DeadLetter>> ListDeadLetters(domain::QueueName source,
+                                                           int64_t max) override;
+  // Scans the dead-letter queue (up to kBrowseScan * 10 messages) for `message_id`.
+  StatusOr<ports::DeadLetter> GetDeadLetter(domain::QueueName source,
+                                            const std::string& message_id) override;
 
   // A message written straight to a dead-letter queue (a quarantined payload), or a copy of a
   // message being moved there.
@@ -124,6 +144,10 @@ class SqsQueue final : public ports::Queue,
   StatusOr<std::optional<ports::RedriveResult>> NativeRedrive(domain::QueueName source,
                                                               int64_t max_messages,
                                                               double messages_per_second);
+  // Receives distinct dead letters of `source` until `max` of them, nothing new, or the one
+  // with id `stop_at` (when not empty); then makes every one visible again.
+  StatusOr<std::vector<ports::DeadLetter>> Browse(domain::QueueName source, int64_t max,
+                                                  const std::string& stop_at);
   StatusOr<std::string> Arn(ports::QueueRef queue);
   void SleepFor(Millis d) const;
   void Track(domain::QueueName queue, const std::vector<ports::ReceivedMessage>& received);

@@ -335,6 +335,124 @@ TEST_P(QueueContractTest, PurgeEmptiesOnlyTheNamedQueue) {
   EXPECT_EQ(*b->admin().Purge(ports::QueueRef{kQ, false}), 0);
 }
 
+namespace {
+
+// Sends `key`, receives it `receives` times and moves it to the dead-letter queue with `why`.
+void DeadLetterAfter(ports::Queue& q, FakeClock& clock, const std::string& key, int receives,
+                     const ports::DeadLetterReason& why) {
+  ASSERT_TRUE(q.Send(kQ, {{key, "body of " + key, Millis(0)}}).ok());
+  for (int i = 1; i <= receives; ++i) {
+    std::vector<ReceivedMessage> got = ReceiveNow(q);
+    ASSERT_EQ(got.size(), 1u) << key << ", receive " << i;
+    if (i == receives) {
+      ASSERT_TRUE(q.MoveToDeadLetter(kQ, got[0], why).ok());
+    } else {
+      clock.Advance(kVisibility);
+    }
+  }
+}
+
+std::vector<std::string> KeysOf(const std::vector<ports::DeadLetter>& letters) {
+  std::vector<std::string> keys;
+  for (const ports::DeadLetter& d : letters) keys.push_back(d.key);
+  return keys;
+}
+
+}  // namespace
+
+TEST_P(QueueContractTest, ListDeadLettersShowsWhatMoveToDeadLetterRecorded) {
+  auto b = MakeBackend();
+  const std::string history = R"([{"attempt":1,"outcome":"retry"},{"attempt":2,"outcome":"rejected"}])";
+  DeadLetterAfter(b->queue(), clock_, "msg:A", 2, {"handler_rejected", "HTTP 400 from handler", history});
+  const Timestamp dead_at = clock_.Now();
+  clock_.Advance(Millis(5'000));
+  ASSERT_TRUE(b->queue().Send(QueueName::kOutgoing, {{"out:x:0", "x", Millis(0)}}).ok());
+
+  StatusOr<std::vector<ports::DeadLetter>> list = b->admin().ListDeadLetters(kQ, 10);
+  ASSERT_TRUE(list.ok()) << list.status().ToString();
+  ASSERT_EQ(list->size(), 1u);
+  const ports::DeadLetter& d = list->front();
+  EXPECT_FALSE(d.message_id.empty());
+  EXPECT_EQ(d.key, "msg:A");
+  EXPECT_EQ(d.reason, "handler_rejected");
+  EXPECT_EQ(d.last_error, "HTTP 400 from handler");
+  EXPECT_EQ(d.history, history);
+  EXPECT_EQ(d.attempts, 2);
+  EXPECT_EQ(ToUnixMillis(d.dead_at), ToUnixMillis(dead_at));
+  EXPECT_EQ(d.body, "body of msg:A");
+  EXPECT_EQ(d.bytes, static_cast<int64_t>(d.body.size()));
+  EXPECT_TRUE(b->admin().ListDeadLetters(QueueName::kOutgoing, 10)->empty())
+      << "another source's dead letters are listed apart";
+}
+
+TEST_P(QueueContractTest, ListDeadLettersIsOldestFirstAndHonoursItsLimit) {
+  auto b = MakeBackend();
+  for (const std::string& key : Keys(4, "msg:")) {
+    DeadLetterAfter(b->queue(), clock_, key, 1, {"handler_rejected", "failed: " + key, ""});
+    clock_.Advance(Millis(1'000));
+  }
+  StatusOr<std::vector<ports::DeadLetter>> two = b->admin().ListDeadLetters(kQ, 2);
+  ASSERT_TRUE(two.ok()) << two.status().ToString();
+  EXPECT_EQ(KeysOf(*two), (std::vector<std::string>{"msg:0", "msg:1"}));
+  StatusOr<std::vector<ports::DeadLetter>> all = b->admin().ListDeadLetters(kQ, 10);
+  ASSERT_TRUE(all.ok()) << all.status().ToString();
+  EXPECT_EQ(KeysOf(*all), (std::vector<std::string>{"msg:0", "msg:1", "msg:2", "msg:3"}));
+  EXPECT_EQ(all->at(2).last_error, "failed: msg:2");
+  EXPECT_EQ(b->admin().ListDeadLetters(kQ, 0).status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST_P(QueueContractTest, GetDeadLetterFindsOneByItsIdAndOnlyADeadLetter) {
+  auto b = MakeBackend();
+  DeadLetter(b->queue(), {"msg:A"}, "handler_rejected");
+  clock_.Advance(Millis(1'000));
+  DeadLetter(b->queue(), {"msg:B"}, "invalid_payload");
+  StatusOr<std::vector<std::string>> live = b->queue().Send(kQ, {{"msg:live", "live", Millis(0)}});
+  ASSERT_TRUE(live.ok());
+  StatusOr<std::vector<ports::DeadLetter>> list = b->admin().ListDeadLetters(kQ, 10);
+  ASSERT_TRUE(list.ok()) << list.status().ToString();
+  ASSERT_EQ(list->size(), 2u);
+
+  StatusOr<ports::DeadLetter> got = b->admin().GetDeadLetter(kQ, list->at(1).message_id);
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_EQ(got->message_id, list->at(1).message_id);
+  EXPECT_EQ(got->key, "msg:B");
+  EXPECT_EQ(got->reason, "invalid_payload");
+  EXPECT_EQ(got->last_error, "failed: msg:B");
+  EXPECT_EQ(got->body, "body of msg:B");
+
+  EXPECT_EQ(b->admin().GetDeadLetter(kQ, "no-such-message").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(b->admin().GetDeadLetter(kQ, "").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(b->admin().GetDeadLetter(kQ, live->front()).status().code(), StatusCode::kNotFound)
+      << "a message of the source queue is not a dead letter";
+  EXPECT_EQ(b->admin().GetDeadLetter(QueueName::kOutgoing, list->at(0).message_id).status().code(),
+            StatusCode::kNotFound)
+      << "a dead letter of another source";
+}
+
+TEST_P(QueueContractTest, BrowsingDeadLettersRemovesAndRedrivesNothing) {
+  auto b = MakeBackend();
+  DeadLetter(b->queue(), {"msg:A", "msg:B"}, "handler_rejected");
+  DeadLetter(b->queue(), {"msg:bad"}, "invalid_payload");
+  for (int i = 0; i < 2; ++i) {  // the second browse sees everything the first one saw
+    StatusOr<std::vector<ports::DeadLetter>> list = b->admin().ListDeadLetters(kQ, 10);
+    ASSERT_TRUE(list.ok()) << list.status().ToString();
+    ASSERT_EQ(list->size(), 3u) << "browse " << i;
+    ASSERT_TRUE(b->admin().GetDeadLetter(kQ, list->front().message_id).ok());
+  }
+  ports::QueueStats stats = *b->stats().Stats(kQ);
+  EXPECT_EQ(stats.dlq, 3);
+  EXPECT_EQ(stats.visible + stats.in_flight + stats.delayed, 0) << "nothing was redriven";
+
+  StatusOr<ports::RedriveResult> result = b->admin().Redrive(kQ, 100, 0);
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  EXPECT_EQ(result->moved, 2) << "browsed dead letters are still there to redrive";
+  EXPECT_EQ(result->skipped, 1);
+  EXPECT_EQ(b->stats().Stats(kQ)->visible, 2);
+  StatusOr<std::vector<ports::DeadLetter>> left = b->admin().ListDeadLetters(kQ, 10);
+  ASSERT_TRUE(left.ok());
+  EXPECT_EQ(KeysOf(*left), (std::vector<std::string>{"msg:bad"}));
+}
+
 TEST(QueueRefTest, NamesAndParsesEveryQueue) {
   EXPECT_EQ((ports::QueueRef{QueueName::kOutgoing, true}.Name()), "outgoing-dlq");
   EXPECT_EQ(ports::QueueRef::Parse("analytics"), (ports::QueueRef{QueueName::kAnalytics, false}));
