@@ -16,6 +16,7 @@ const RATE_SERIES = [
 
 const $ = (id) => document.getElementById(id);
 let refreshTimer = null;
+let redrivePace = null;  // {max_messages, messages_per_second} from the overview
 
 function el(tag, text, className) {
   const node = document.createElement(tag);
@@ -181,6 +182,7 @@ async function loadOverview() {
   const o = await api('overview');
   $('backend').textContent = 'backend: ' + o.backend + (o.store === 'ok' ? '' : ' (store: ' + o.store + ')');
   $('updated').textContent = 'updated ' + o.taken;
+  redrivePace = o.redrive;
   renderQueues(o.queues);
   renderCharts(o.history);
 }
@@ -235,7 +237,10 @@ async function loadDeadLetters() {
 
 async function redrive() {
   const queue = $('dlq-queue').value;
-  if (!confirm('Move the dead letters of "' + queue + '" back to the queue for processing?')) return;
+  const pace = redrivePace
+    ? ' (up to ' + redrivePace.max_messages + ', ' + redrivePace.messages_per_second + ' per second)'
+    : '';
+  if (!confirm('Move the dead letters of "' + queue + '" back to the queue for processing' + pace + '?')) return;
   $('dlq-status').textContent = 'redriving…';
   try {
     const r = await api('redrive', { method: 'POST', body: { queue } });

@@ -252,12 +252,15 @@ Response AdminHandler::Overview() const {
   json::object queues;
   const char* names[] = {"incoming", "outgoing", "analytics"};
   for (size_t i = 0; i < 3; ++i) queues[names[i]] = QueueStatsJson(snapshot.queues[i]);
-  json::object body{{"backend", backend_},
-                    {"taken", FormatRfc3339(snapshot.taken)},
-                    {"store", snapshot.store.ok() ? "ok" : snapshot.store.message()},
-                    {"draining", monitor_.draining()},
-                    {"runs_senders", options_.runs_senders},
-                    {"queues", std::move(queues)}};
+  json::object body{
+      {"backend", backend_},
+      {"taken", FormatRfc3339(snapshot.taken)},
+      {"store", snapshot.store.ok() ? "ok" : snapshot.store.message()},
+      {"draining", monitor_.draining()},
+      {"runs_senders", options_.runs_senders},
+      {"redrive", json::object{{"max_messages", options_.redrive_max_messages},
+                               {"messages_per_second", options_.redrive_messages_per_second}}},
+      {"queues", std::move(queues)}};
   std::string history = history_.ToJson(clock_.Now());
   std::string text = json::serialize(body);
   text.pop_back();  // the history is already JSON: spliced in rather than parsed again

@@ -48,9 +48,11 @@ namespace wagate::http {
 
 struct AdminOptions {
   std::string token;  // ADMIN_TOKEN; empty disables the dashboard and its API
-  // A redrive from the dashboard moves at most this many dead letters, at this pace.
-  int64_t redrive_max_messages = 1000;
-  double redrive_messages_per_second = 50;
+  // A redrive from the dashboard moves at most this many dead letters, at the pace of
+  // `wagate dlq redrive` (--rate 10), so one click holds the admin worker for about 10 s at most;
+  // the page reports how many moved, and another click moves the next ones.
+  int64_t redrive_max_messages = 100;
+  double redrive_messages_per_second = 10;
   int64_t max_dead_letters = 100;  // per list; a ?limit= asks for fewer
   bool runs_senders = true;        // false for `--role api`: the outbound view stays empty
   bool show_personal = false;      // LOG_LEVEL=debug: whole phone numbers

@@ -325,6 +325,7 @@ TEST_F(AdminHandlerTest, OverviewShowsTheMonitorsQueueStatsAndHistory) {
   json::object body = Body(r);
   EXPECT_EQ(body["backend"], "sqlite");
   EXPECT_EQ(body["store"], "ok");
+  EXPECT_EQ(body["redrive"].at("max_messages"), 100);
   EXPECT_EQ(body["queues"].at("incoming").at("dlq"), 1);
   EXPECT_EQ(body["queues"].at("incoming").at("visible"), 1);
   const json::array& history = body["history"].as_array();
