@@ -9,6 +9,7 @@
 // 3. With the right token the dead letter (its key, and a hostile payload shown as text) is
 //    listed; Redrive is clicked and confirmed; the dead letter must leave the list, and the
 //    record lookup in the page must reach COMPLETED.
+// 4. A token the service no longer accepts shows an error and no data again.
 // A screenshot of the final page is saved. Any step that does not happen fails the test (exit 1).
 import { spawn } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
@@ -187,6 +188,15 @@ async function main() {
 
   await page.screenshot({ path: screenshot, fullPage: true });
   console.log('screenshot:', screenshot);
+
+  // A token that stops being accepted (a rotated ADMIN_TOKEN) takes every shown value away at the
+  // next periodic refresh, without a reload.
+  if (await page.locator('#queues tbody tr').count() === 0) fail('no queue stats shown');
+  await page.evaluate(() => sessionStorage.setItem('wagate.admin.token', 'rotated-away'));
+  await page.locator('#error').waitFor({ state: 'visible', timeout: TIMEOUT_MS });
+  if (await page.locator('#dashboard').isVisible()) fail('the dashboard is visible with a stale token');
+  if (await page.locator('#queues tbody tr').count() !== 0) fail('queue stats shown with a stale token');
+  console.log('stale token: error shown, no data');
   if (pageErrors.some((e) => !/401/.test(e))) fail('the page logged errors: ' + pageErrors.join('; '));
 }
 
