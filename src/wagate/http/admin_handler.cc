@@ -2,6 +2,10 @@
 
 #include <boost/json.hpp>
 #include <boost/url/parse.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
 #include <optional>
 
 #include "wagate/base/log.h"

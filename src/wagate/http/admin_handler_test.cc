@@ -8,6 +8,7 @@
 #include <boost/json.hpp>
 #include <boost/url/encode.hpp>
 #include <boost/url/rfc/unreserved_chars.hpp>
+
 #include <future>
 #include <map>
 #include <thread>
