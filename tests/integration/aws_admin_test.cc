@@ -539,7 +539,6 @@ TEST(ProvisionJsonTest, SqliteDocumentFollowsTheSameSchema) {
   EXPECT_EQ(doc.at("backend").as_string(), "sqlite");
 }
 
-
 // `wagate dlq` and `wagate queues` on SQS. The dead letters carry the message attributes
 // SqsQueue::MoveToDeadLetter writes; one has only its key, as SQS's own redrive policy leaves it.
 TEST_F(AwsAdminTest, DlqCommandsBrowseRedriveAndPurgeOnSqs) {
@@ -549,14 +548,18 @@ TEST_F(AwsAdminTest, DlqCommandsBrowseRedriveAndPurgeOnSqs) {
   auto attribute = [](const std::string& v) {
     return json::object{{"DataType", "String"}, {"StringValue", v}};
   };
-  const std::string history = R"([{"attempt":1,"outcome":"retry"},{"attempt":2,"outcome":"rejected"}])";
-  const std::vector<json::object> letters = {
-      {{"key", attribute("msg:wamid.A")}, {"reason", attribute("handler_rejected")},
-       {"last_error", attribute("HTTP 400 from handler")}, {"history", attribute(history)},
-       {"attempts", attribute("2")}, {"dead_at", attribute("1790000000000")}},
-      {{"key", attribute("msg:wamid.bad")}, {"reason", attribute("invalid_payload")},
-       {"dead_at", attribute("1790000001000")}},
-      {{"key", attribute("msg:wamid.C")}}};
+  const std::string history =
+      R"([{"attempt":1,"outcome":"retry"},{"attempt":2,"outcome":"rejected"}])";
+  const std::vector<json::object> letters = {{{"key", attribute("msg:wamid.A")},
+                                              {"reason", attribute("handler_rejected")},
+                                              {"last_error", attribute("HTTP 400 from handler")},
+                                              {"history", attribute(history)},
+                                              {"attempts", attribute("2")},
+                                              {"dead_at", attribute("1790000000000")}},
+                                             {{"key", attribute("msg:wamid.bad")},
+                                              {"reason", attribute("invalid_payload")},
+                                              {"dead_at", attribute("1790000001000")}},
+                                             {{"key", attribute("msg:wamid.C")}}};
   for (size_t i = 0; i < letters.size(); ++i) {
     EmulatorCall(emulators_.sqs_endpoint(), "AmazonSQS.SendMessage",
                  {{"QueueUrl", dlq_url},
@@ -580,9 +583,10 @@ TEST_F(AwsAdminTest, DlqCommandsBrowseRedriveAndPurgeOnSqs) {
   EXPECT_EQ(by_key["msg:wamid.A"].at("dead_at"), "2026-09-21T14:13:20.000Z");
   EXPECT_EQ(by_key["msg:wamid.C"].at("reason"), "max_receive_count");
 
-  CommandResult show = Run({"dlq", "show", "incoming",
-                            std::string(by_key["msg:wamid.A"].at("message_id").as_string()), "--json"},
-                           env);
+  CommandResult show =
+      Run({"dlq", "show", "incoming",
+           std::string(by_key["msg:wamid.A"].at("message_id").as_string()), "--json"},
+          env);
   ASSERT_EQ(show.exit_code, 0) << show.err;
   json::value shown = json::parse(show.out);
   EXPECT_EQ(testing::ValidateJsonSchema(testing::LoadSchema("dlq_show.json"), shown),
@@ -618,7 +622,9 @@ TEST_F(AwsAdminTest, DlqCommandsBrowseRedriveAndPurgeOnSqs) {
   ASSERT_EQ(purge.exit_code, 0) << purge.err;
   EXPECT_EQ(json::parse(purge.out).at("purged"), 1);
   EXPECT_TRUE(json::parse(Run({"dlq", "list", "incoming", "--json"}, env).out)
-                  .at("items").as_array().empty());
+                  .at("items")
+                  .as_array()
+                  .empty());
 }
 
 }  // namespace

@@ -32,7 +32,8 @@ json::object Document(const CommandResult& r, const std::string& schema) {
   json::value doc = json::parse(r.out, ec);
   EXPECT_FALSE(ec) << "not one JSON document: " << r.out << r.err;
   if (ec || !doc.is_object()) return {};
-  EXPECT_EQ(testing::ValidateJsonSchema(testing::LoadSchema(schema), doc), std::vector<std::string>{})
+  EXPECT_EQ(testing::ValidateJsonSchema(testing::LoadSchema(schema), doc),
+            std::vector<std::string>{})
       << r.out;
   return doc.as_object();
 }
@@ -72,7 +73,8 @@ class DlqCliTest : public ::testing::Test {
   }
 
   // Sends `key` to incoming, receives it and moves it to the dead-letter queue.
-  void DeadLetter(sqlite::SqliteQueue& q, const std::string& key, const ports::DeadLetterReason& why) {
+  void DeadLetter(sqlite::SqliteQueue& q, const std::string& key,
+                  const ports::DeadLetterReason& why) {
     ASSERT_TRUE(q.Send(QueueName::kIncoming, {{key, Body(key), Millis(0)}}).ok());
     StatusOr<std::vector<ports::ReceivedMessage>> got =
         q.Receive(QueueName::kIncoming, 1, Millis(30'000), Millis(0));
@@ -120,8 +122,9 @@ TEST_F(DlqCliTest, ListShowRedriveAndPurgeRealDeadLetters) {
   const std::string dead_at(first.at("dead_at").as_string());
   EXPECT_EQ(dead_at.size(), 24u) << dead_at << ": RFC 3339 UTC with milliseconds";
   EXPECT_EQ(dead_at.back(), 'Z') << dead_at;
-  EXPECT_EQ(Keys(Document(Run({"dlq", "list", "incoming", "--limit", "2", "--json"}), "dlq_list.json")),
-            (std::vector<std::string>{"msg:wamid.A", "msg:wamid.B"}));
+  EXPECT_EQ(
+      Keys(Document(Run({"dlq", "list", "incoming", "--limit", "2", "--json"}), "dlq_list.json")),
+      (std::vector<std::string>{"msg:wamid.A", "msg:wamid.B"}));
   CommandResult list_text = Run({"dlq", "list", "incoming"});
   EXPECT_EQ(list_text.exit_code, 0);
   EXPECT_NE(list_text.out.find("msg:wamid.bad"), std::string::npos) << list_text.out;
@@ -145,9 +148,11 @@ TEST_F(DlqCliTest, ListShowRedriveAndPurgeRealDeadLetters) {
   EXPECT_NE(unknown_id.err.find("no dead letter 987654321"), std::string::npos) << unknown_id.err;
 
   // Browsing moved nothing.
-  EXPECT_EQ(QueueEntry(Document(Run({"queues", "--json"}), "queues.json"), "incoming").at("dlq"), 3);
+  EXPECT_EQ(QueueEntry(Document(Run({"queues", "--json"}), "queues.json"), "incoming").at("dlq"),
+            3);
 
-  json::object redriven = Document(Run({"dlq", "redrive", "incoming", "--json"}), "dlq_redrive.json");
+  json::object redriven =
+      Document(Run({"dlq", "redrive", "incoming", "--json"}), "dlq_redrive.json");
   EXPECT_EQ(redriven.at("moved"), 2);
   EXPECT_EQ(redriven.at("skipped"), 1);
   EXPECT_EQ(Keys(Document(Run({"dlq", "list", "incoming", "--json"}), "dlq_list.json")),
@@ -162,12 +167,16 @@ TEST_F(DlqCliTest, ListShowRedriveAndPurgeRealDeadLetters) {
   EXPECT_NE(refused.err.find("--yes"), std::string::npos) << refused.err;
   EXPECT_EQ(QueueEntry(Document(Run({"queues", "--json"}), "queues.json"), "incoming").at("dlq"), 1)
       << "a refused purge deletes nothing";
-  json::object purged = Document(Run({"dlq", "purge", "incoming", "--yes", "--json"}), "dlq_purge.json");
+  json::object purged =
+      Document(Run({"dlq", "purge", "incoming", "--yes", "--json"}), "dlq_purge.json");
   EXPECT_EQ(purged.at("queue"), "incoming-dlq");
   EXPECT_EQ(purged.at("purged"), 1);
   EXPECT_TRUE(Document(Run({"dlq", "list", "incoming", "--json"}), "dlq_list.json")
-                  .at("items").as_array().empty());
-  EXPECT_EQ(QueueEntry(Document(Run({"queues", "--json"}), "queues.json"), "incoming").at("visible"), 3)
+                  .at("items")
+                  .as_array()
+                  .empty());
+  EXPECT_EQ(
+      QueueEntry(Document(Run({"queues", "--json"}), "queues.json"), "incoming").at("visible"), 3)
       << "purging the dead letters leaves the source queue alone";
 }
 
@@ -176,14 +185,18 @@ TEST_F(DlqCliTest, QueuesPurgeEmptiesAnyOfTheSixQueuesOnlyWhenConfirmed) {
     std::unique_ptr<sqlite::SqliteQueue> q = OpenQueue();
     ASSERT_NE(q, nullptr);
     DeadLetter(*q, "msg:dead", {"handler_rejected", "HTTP 400", ""});
-    ASSERT_TRUE(q->Send(QueueName::kIncoming, {{"msg:1", "{}", Millis(0)}, {"msg:2", "{}", Millis(0)}}).ok());
+    ASSERT_TRUE(
+        q->Send(QueueName::kIncoming, {{"msg:1", "{}", Millis(0)}, {"msg:2", "{}", Millis(0)}})
+            .ok());
     ASSERT_TRUE(q->Send(QueueName::kOutgoing, {{"out:1", "{}", Millis(0)}}).ok());
   }
   CommandResult refused = Run({"queues", "purge", "incoming"});
   EXPECT_EQ(refused.exit_code, 2);
-  EXPECT_EQ(QueueEntry(Document(Run({"queues", "--json"}), "queues.json"), "incoming").at("visible"), 2);
+  EXPECT_EQ(
+      QueueEntry(Document(Run({"queues", "--json"}), "queues.json"), "incoming").at("visible"), 2);
 
-  json::object purged = Document(Run({"queues", "purge", "incoming", "--yes", "--json"}), "dlq_purge.json");
+  json::object purged =
+      Document(Run({"queues", "purge", "incoming", "--yes", "--json"}), "dlq_purge.json");
   EXPECT_EQ(purged.at("queue"), "incoming");
   EXPECT_EQ(purged.at("purged"), 2);
   json::object queues = Document(Run({"queues", "--json"}), "queues.json");
@@ -194,7 +207,8 @@ TEST_F(DlqCliTest, QueuesPurgeEmptiesAnyOfTheSixQueuesOnlyWhenConfirmed) {
   CommandResult dlq = Run({"queues", "purge", "incoming-dlq", "--yes"});
   EXPECT_EQ(dlq.exit_code, 0) << dlq.err;
   EXPECT_NE(dlq.out.find("purged 1 messages of incoming-dlq"), std::string::npos) << dlq.out;
-  EXPECT_EQ(QueueEntry(Document(Run({"queues", "--json"}), "queues.json"), "incoming").at("dlq"), 0);
+  EXPECT_EQ(QueueEntry(Document(Run({"queues", "--json"}), "queues.json"), "incoming").at("dlq"),
+            0);
 }
 
 TEST_F(DlqCliTest, OnATerminalPurgeAsksFirst) {
@@ -217,7 +231,8 @@ TEST_F(DlqCliTest, OnATerminalPurgeAsksFirst) {
       << confirmed.out;
   EXPECT_NE(confirmed.out.find("purged 2 messages of incoming-dlq"), std::string::npos)
       << confirmed.out;
-  EXPECT_EQ(QueueEntry(Document(Run({"queues", "--json"}), "queues.json"), "incoming").at("dlq"), 0);
+  EXPECT_EQ(QueueEntry(Document(Run({"queues", "--json"}), "queues.json"), "incoming").at("dlq"),
+            0);
 }
 
 TEST_F(DlqCliTest, AnUnknownQueueIsAUsageError) {

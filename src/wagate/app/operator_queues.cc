@@ -48,15 +48,16 @@ StatusOr<std::unique_ptr<OperatorQueues>> OpenOperatorQueues(const config::Confi
   }
   const std::string path = sqlite::DatabasePath(config.data_dir);
   if (!std::filesystem::exists(path)) {
-    return NotFoundError("no database at " + path + " (WAGATE_DATA_DIR); run `wagate provision` first");
+    return NotFoundError("no database at " + path +
+                         " (WAGATE_DATA_DIR); run `wagate provision` first");
   }
   StatusOr<std::unique_ptr<sqlite::Database>> db = OpenMigratedDatabase(config);
   if (!db.ok()) return db.status();
   sqlite::SqliteQueue::Options options = QueueOptions(config);
   options.sleep_for = Sleep;
-  return std::unique_ptr<OperatorQueues>(std::make_unique<SqliteOperatorQueues>(
-      std::make_unique<sqlite::SqliteQueue>(std::move(*db), std::move(options),
-                                            SystemClock::Instance())));
+  return std::unique_ptr<OperatorQueues>(
+      std::make_unique<SqliteOperatorQueues>(std::make_unique<sqlite::SqliteQueue>(
+          std::move(*db), std::move(options), SystemClock::Instance())));
 }
 
 }  // namespace wagate::app

@@ -51,30 +51,39 @@ int main(int argc, char** argv) {
   bool yes = false;
   int64_t limit = 100;
   double rate = 10;
-  CLI::App* queues = app.add_subcommand("queues", "Depth, in flight, delayed, oldest age and DLQ depth of every queue");
+  CLI::App* queues = app.add_subcommand(
+      "queues", "Depth, in flight, delayed, oldest age and DLQ depth of every queue");
   queues->add_flag("--json", flags.json, "Print one JSON document");
-  CLI::App* queues_purge = queues->add_subcommand("purge", "Delete every message of one queue (asks first)");
-  queues_purge->add_option("QUEUE", queue_name, "incoming, outgoing, analytics or one of their -dlq queues")->required();
+  CLI::App* queues_purge =
+      queues->add_subcommand("purge", "Delete every message of one queue (asks first)");
+  queues_purge
+      ->add_option("QUEUE", queue_name, "incoming, outgoing, analytics or one of their -dlq queues")
+      ->required();
   queues_purge->add_flag("--yes", yes, "Do not ask");
   queues_purge->add_flag("--json", flags.json, "Print one JSON document");
   CLI::App* dlq = app.add_subcommand("dlq", "Dead letters: list, show, redrive or purge");
   dlq->require_subcommand(1);
   CLI::App* dlq_list = dlq->add_subcommand("list", "Dead letters of QUEUE, oldest first");
   dlq_list->add_option("QUEUE", queue_name, "incoming, outgoing or analytics")->required();
-  dlq_list->add_option("--limit", limit, "At most this many (default 100)")->check(CLI::Range(int64_t{1}, int64_t{1'000'000}));
+  dlq_list->add_option("--limit", limit, "At most this many (default 100)")
+      ->check(CLI::Range(int64_t{1}, int64_t{1'000'000}));
   dlq_list->add_flag("--json", flags.json, "Print one JSON document");
-  CLI::App* dlq_show = dlq->add_subcommand("show", "One dead letter with its attempt history and payload");
+  CLI::App* dlq_show =
+      dlq->add_subcommand("show", "One dead letter with its attempt history and payload");
   dlq_show->add_option("QUEUE", queue_name, "incoming, outgoing or analytics")->required();
   dlq_show->add_option("MESSAGE_ID", message_id, "As `dlq list` prints it")->required();
   dlq_show->add_flag("--json", flags.json, "Print one JSON document");
-  CLI::App* dlq_redrive = dlq->add_subcommand("redrive", "Move dead letters back to QUEUE, oldest first, rate-limited");
+  CLI::App* dlq_redrive =
+      dlq->add_subcommand("redrive", "Move dead letters back to QUEUE, oldest first, rate-limited");
   dlq_redrive->add_option("QUEUE", queue_name, "incoming, outgoing or analytics")->required();
-  CLI::Option* redrive_limit = dlq_redrive->add_option("--limit", limit, "At most this many (default: all)")
-      ->check(CLI::Range(int64_t{1}, int64_t{1'000'000'000}));
+  CLI::Option* redrive_limit =
+      dlq_redrive->add_option("--limit", limit, "At most this many (default: all)")
+          ->check(CLI::Range(int64_t{1}, int64_t{1'000'000'000}));
   dlq_redrive->add_option("--rate", rate, "Dead letters per second (default 10; 0: unpaced)")
       ->check(CLI::Range(0.0, 1e6));
   dlq_redrive->add_flag("--json", flags.json, "Print one JSON document");
-  CLI::App* dlq_purge = dlq->add_subcommand("purge", "Delete every dead letter of QUEUE (asks first)");
+  CLI::App* dlq_purge =
+      dlq->add_subcommand("purge", "Delete every dead letter of QUEUE (asks first)");
   dlq_purge->add_option("QUEUE", queue_name, "incoming, outgoing or analytics")->required();
   dlq_purge->add_flag("--yes", yes, "Do not ask");
   dlq_purge->add_flag("--json", flags.json, "Print one JSON document");

@@ -21,15 +21,15 @@ namespace {
 
 namespace json = boost::json;
 
-constexpr domain::QueueName kSources[] = {domain::QueueName::kIncoming, domain::QueueName::kOutgoing,
-                                          domain::QueueName::kAnalytics};
+constexpr domain::QueueName kSources[] = {
+    domain::QueueName::kIncoming, domain::QueueName::kOutgoing, domain::QueueName::kAnalytics};
 
 // The exit code for a failed operation, after printing it: 2 for a configuration or usage
 // problem, 1 for anything else.
 int Fail(const std::string& command, const Status& s) {
   std::fprintf(stderr, "wagate %s: %s\n", command.c_str(), s.message().c_str());
-  const bool usage = s.code() == StatusCode::kInvalidArgument ||
-                     s.code() == StatusCode::kFailedPrecondition;
+  const bool usage =
+      s.code() == StatusCode::kInvalidArgument || s.code() == StatusCode::kFailedPrecondition;
   return usage ? kExitUsage : kExitFailure;
 }
 
@@ -37,7 +37,8 @@ int Fail(const std::string& command, const Status& s) {
 std::optional<domain::QueueName> ParseSource(const std::string& command, const std::string& name) {
   std::optional<ports::QueueRef> ref = ports::QueueRef::Parse(name);
   if (ref && !ref->dead_letter) return ref->source;
-  std::fprintf(stderr, "wagate %s: unknown queue \"%s\"; QUEUE is incoming, outgoing or analytics\n",
+  std::fprintf(stderr,
+               "wagate %s: unknown queue \"%s\"; QUEUE is incoming, outgoing or analytics\n",
                command.c_str(), name.c_str());
   return std::nullopt;
 }
@@ -114,13 +115,12 @@ int ConfirmAndPurge(const std::string& command, const CommonFlags& flags, ports:
   if (!yes) {
     StatusOr<ports::QueueStats> stats = queues->stats().Stats(queue.source);
     if (!stats.ok()) return Fail(command, stats.status());
-    const int64_t n = queue.dead_letter ? stats->dlq
-                                        : stats->visible + stats->in_flight + stats->delayed;
+    const int64_t n =
+        queue.dead_letter ? stats->dlq : stats->visible + stats->in_flight + stats->delayed;
     const std::string question =
-        queue.dead_letter
-            ? "Purge " + std::to_string(n) + " dead letters of " +
-                  std::string(domain::QueueNameText(queue.source)) + "?"
-            : "Purge " + std::to_string(n) + " messages of " + queue.Name() + "?";
+        queue.dead_letter ? "Purge " + std::to_string(n) + " dead letters of " +
+                                std::string(domain::QueueNameText(queue.source)) + "?"
+                          : "Purge " + std::to_string(n) + " messages of " + queue.Name() + "?";
     std::optional<bool> confirmed = Confirm(question);
     if (!confirmed) {
       std::fprintf(stderr,
@@ -270,9 +270,10 @@ int DlqRedrive(const CommonFlags& flags, const std::string& queue, int64_t limit
     json::object doc{{"queue", queue}, {"moved", result->moved}, {"skipped", result->skipped}};
     std::printf("%s\n", json::serialize(doc).c_str());
   } else {
-    std::printf("moved %lld dead letters back to %s; skipped %lld (invalid_payload, never redriven)\n",
-                static_cast<long long>(result->moved), queue.c_str(),
-                static_cast<long long>(result->skipped));
+    std::printf(
+        "moved %lld dead letters back to %s; skipped %lld (invalid_payload, never redriven)\n",
+        static_cast<long long>(result->moved), queue.c_str(),
+        static_cast<long long>(result->skipped));
   }
   return kExitOk;
 }

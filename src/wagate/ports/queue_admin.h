@@ -89,7 +89,7 @@ class QueueAdmin {
   virtual StatusOr<int64_t> Purge(QueueRef queue) = 0;
   // Up to `max` (>= 1) dead letters of `source`, oldest first.
   virtual StatusOr<std::vector<DeadLetter>> ListDeadLetters(domain::QueueName source,
-                                                           int64_t max) = 0;
+                                                            int64_t max) = 0;
   // The dead letter `message_id` of `source`; NotFound when it is not in the dead-letter queue.
   virtual StatusOr<DeadLetter> GetDeadLetter(domain::QueueName source,
                                              const std::string& message_id) = 0;

@@ -484,7 +484,7 @@ StatusOr<int64_t> SqsQueue::Purge(ports::QueueRef queue) {
 }
 
 StatusOr<std::vector<ports::DeadLetter>> SqsQueue::Browse(domain::QueueName source, int64_t max,
-                                                         const std::string& stop_at) {
+                                                          const std::string& stop_at) {
   const std::string& dlq_url = options_.urls.Of({source, true});
   std::vector<ports::DeadLetter> seen;
   std::set<std::string> ids;
@@ -514,17 +514,15 @@ StatusOr<std::vector<ports::DeadLetter>> SqsQueue::Browse(domain::QueueName sour
   for (size_t i = 0; i < receipts.size(); i += kMaxBatch) {
     json::array entries;
     for (size_t j = i; j < std::min(receipts.size(), i + kMaxBatch); ++j) {
-      entries.push_back({{"Id", std::to_string(j)},
-                         {"ReceiptHandle", receipts[j]},
-                         {"VisibilityTimeout", 0}});
+      entries.push_back(
+          {{"Id", std::to_string(j)}, {"ReceiptHandle", receipts[j]}, {"VisibilityTimeout", 0}});
     }
     (void)sqs_.Call("ChangeMessageVisibilityBatch", {{"QueueUrl", dlq_url}, {"Entries", entries}});
   }
   if (!status.ok()) return status;
-  std::stable_sort(seen.begin(), seen.end(),
-                   [](const ports::DeadLetter& a, const ports::DeadLetter& b) {
-                     return a.dead_at < b.dead_at;
-                   });
+  std::stable_sort(
+      seen.begin(), seen.end(),
+      [](const ports::DeadLetter& a, const ports::DeadLetter& b) { return a.dead_at < b.dead_at; });
   return seen;
 }
 

@@ -166,8 +166,9 @@ StatusOr<int64_t> SqliteQueue::Purge(ports::QueueRef queue) {
   }
 }
 
-StatusOr<std::vector<ports::DeadLetter>> SqliteQueue::SelectDeadLetters(
-    domain::QueueName source, int64_t max, std::optional<int64_t> id) {
+StatusOr<std::vector<ports::DeadLetter>> SqliteQueue::SelectDeadLetters(domain::QueueName source,
+                                                                        int64_t max,
+                                                                        std::optional<int64_t> id) {
   MutexLock lock(mu_);
   const std::string dlq_name = ports::QueueRef{source, true}.Name();
   StatusOr<Statement> select = db_->Prepare(kSelectDeadLetters);

@@ -362,8 +362,10 @@ std::vector<std::string> KeysOf(const std::vector<ports::DeadLetter>& letters) {
 
 TEST_P(QueueContractTest, ListDeadLettersShowsWhatMoveToDeadLetterRecorded) {
   auto b = MakeBackend();
-  const std::string history = R"([{"attempt":1,"outcome":"retry"},{"attempt":2,"outcome":"rejected"}])";
-  DeadLetterAfter(b->queue(), clock_, "msg:A", 2, {"handler_rejected", "HTTP 400 from handler", history});
+  const std::string history =
+      R"([{"attempt":1,"outcome":"retry"},{"attempt":2,"outcome":"rejected"}])";
+  DeadLetterAfter(b->queue(), clock_, "msg:A", 2,
+                  {"handler_rejected", "HTTP 400 from handler", history});
   const Timestamp dead_at = clock_.Now();
   clock_.Advance(Millis(5'000));
   ASSERT_TRUE(b->queue().Send(QueueName::kOutgoing, {{"out:x:0", "x", Millis(0)}}).ok());
