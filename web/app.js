@@ -228,7 +228,23 @@ async function loadDeadLetters() {
     const details = el('details');
     details.append(el('summary', 'attempt history and payload'));
     details.append(historyTable(d.history));
-    details.append(el('pre', pretty(d.payload) + (d.payload_truncated ? '\n… (truncated)' : ''), 'payload'));
+    const pre = el('pre', pretty(d.payload) + (d.payload_truncated ? '\n… (truncated)' : ''), 'payload');
+    details.append(pre);
+    if (d.payload_truncated) {
+      const whole = el('button', 'Show the whole payload (' + d.bytes + ' bytes)');
+      whole.type = 'button';
+      whole.addEventListener('click', async () => {
+        try {
+          const full = await api('dead-letter?queue=' + encodeURIComponent(queue) +
+                                 '&id=' + encodeURIComponent(d.message_id));
+          pre.textContent = pretty(full.payload);
+          whole.remove();
+        } catch (err) {
+          handleFailure(err);
+        }
+      });
+      details.append(whole);
+    }
     item.append(details);
     box.append(item);
   }

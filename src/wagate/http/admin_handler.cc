@@ -23,6 +23,8 @@ namespace json = boost::json;
 
 // A dead letter's payload in a list is cut here; the dashboard shows that it was.
 constexpr size_t kMaxListedPayloadBytes = 64 * 1024;
+// SQS message ids are 36 characters and sqlite's are numbers; anything far longer is not an id.
+constexpr size_t kMaxMessageIdBytes = 256;
 
 std::string_view HeaderOf(const Request& request, std::string_view name) {
   auto it = request.find(name);
@@ -124,6 +126,26 @@ std::string MaskPhone(const std::string& phone, bool show_personal) {
   return "***" + phone.substr(phone.size() - 4);
 }
 
+// A dead letter as the API shows it; the payload is cut after `max_payload` bytes (on a UTF-8
+// character boundary), and "payload_truncated" says so.
+json::object DeadLetterJson(const ports::DeadLetter& d, size_t max_payload) {
+  size_t cut = d.body.size();
+  if (cut > max_payload) {
+    cut = max_payload;
+    while (cut > 0 && (static_cast<unsigned char>(d.body[cut]) & 0xC0) == 0x80) --cut;
+  }
+  return json::object{{"message_id", d.message_id},
+                      {"key", d.key},
+                      {"reason", d.reason},
+                      {"last_error", d.last_error},
+                      {"attempts", d.attempts},
+                      {"dead_at", FormatRfc3339(d.dead_at)},
+                      {"bytes", d.bytes},
+                      {"history", ParsedOr(d.history, json::array{})},
+                      {"payload", d.body.substr(0, cut)},
+                      {"payload_truncated", cut < d.body.size()}};
+}
+
 json::value QueueStatsJson(const std::optional<ports::QueueStats>& s) {
   if (!s) return nullptr;
   json::object o{{"visible", s->visible},
@@ -201,6 +223,10 @@ void AdminHandler::AddRoutes(Router& router) {
   router.Add(beast_http::verb::get, "/admin/api/dead-letters",
              Guarded(false, [this](const Request& r, Respond respond) {
                OnWorker(std::move(respond), [this, r] { return DeadLetters(r); });
+             }));
+  router.Add(beast_http::verb::get, "/admin/api/dead-letter",
+             Guarded(false, [this](const Request& r, Respond respond) {
+               OnWorker(std::move(respond), [this, r] { return DeadLetter(r); });
              }));
   router.Add(beast_http::verb::post, "/admin/api/redrive",
              Guarded(true, [this](const Request& r, Respond respond) {
@@ -288,21 +314,28 @@ Response AdminHandler::DeadLetters(const Request& request) {
   if (!listed.ok()) return ApiError(listed.status());
   json::array items;
   for (const ports::DeadLetter& d : *listed) {
-    bool truncated = d.body.size() > kMaxListedPayloadBytes;
-    items.push_back(
-        json::object{{"message_id", d.message_id},
-                     {"key", d.key},
-                     {"reason", d.reason},
-                     {"last_error", d.last_error},
-                     {"attempts", d.attempts},
-                     {"dead_at", FormatRfc3339(d.dead_at)},
-                     {"bytes", d.bytes},
-                     {"history", ParsedOr(d.history, json::array{})},
-                     {"payload", truncated ? d.body.substr(0, kMaxListedPayloadBytes) : d.body},
-                     {"payload_truncated", truncated}});
+    items.push_back(DeadLetterJson(d, kMaxListedPayloadBytes));
   }
   json::object body{{"queue", domain::QueueNameText(*source)}, {"items", std::move(items)}};
   return ApiJson(200, json::serialize(body));
+}
+
+Response AdminHandler::DeadLetter(const Request& request) {
+  StatusOr<domain::QueueName> source = SourceQueue(QueryParam(request, "queue").value_or(""));
+  if (!source.ok()) return ApiError(source.status(), "invalid_request");
+  std::string id = QueryParam(request, "id").value_or("");
+  if (id.empty() || id.size() > kMaxMessageIdBytes) {
+    return ApiError(InvalidArgumentError("id must name a dead letter's message_id"),
+                    "invalid_request");
+  }
+  StatusOr<ports::DeadLetter> dead = queues_.GetDeadLetter(*source, id);
+  if (!dead.ok()) {
+    if (dead.status().code() == StatusCode::kNotFound) {
+      return ApiError(NotFoundError("no such dead letter in this queue"), "not_found");
+    }
+    return ApiError(dead.status());
+  }
+  return ApiJson(200, json::serialize(DeadLetterJson(*dead, std::string::npos)));
 }
 
 Response AdminHandler::Redrive(const Request& request) {

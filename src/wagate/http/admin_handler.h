@@ -5,6 +5,8 @@
 //   GET  /admin/api/overview            queue stats from the HealthMonitor's snapshot and the last
 //                                       hour's history (memory only: answered on the I/O thread)
 //   GET  /admin/api/dead-letters?queue=incoming[&limit=N]
+//                                       oldest first; each payload cut at 64 KiB
+//   GET  /admin/api/dead-letter?queue=incoming&id=<message_id>    one, with its whole payload
 //   POST /admin/api/redrive {"queue":"incoming"}        paced, like `wagate dlq redrive`
 //   POST /admin/api/purge   {"queue":"incoming-dlq"}    any of the six queue names
 //   GET  /admin/api/record?key=K        one record, as `wagate inspect --json`; 404 when absent
@@ -78,6 +80,7 @@ class AdminHandler {
 
   Response Overview() const;
   Response DeadLetters(const Request& request);
+  Response DeadLetter(const Request& request);
   Response Redrive(const Request& request);
   Response Purge(const Request& request);
   Response Record(const Request& request);

@@ -306,6 +306,28 @@ TEST_F(AdminHandlerTest, DeadLettersAreListedWithReasonAttemptsAndPayloadEscaped
   EXPECT_TRUE(items[0].at("history").is_array());
   EXPECT_EQ(items[1].at("key"), "msg:second");
 
+  // One by id, with the whole payload; a payload over 64 KiB is cut in the list only.
+  const std::string id(items[0].at("message_id").as_string());
+  Response got = Get("/admin/api/dead-letter?queue=incoming&id=" + id);
+  ASSERT_EQ(got.result_int(), 200u) << got.body();
+  EXPECT_EQ(Body(got)["key"], kHostile);
+  EXPECT_THAT(got.body(), Not(HasSubstr("<")));
+  EXPECT_EQ(Get("/admin/api/dead-letter?queue=incoming&id=999999").result_int(), 404u);
+  EXPECT_EQ(Get("/admin/api/dead-letter?queue=incoming&id=").result_int(), 400u);
+  EXPECT_EQ(Get("/admin/api/dead-letter?queue=nope&id=" + id).result_int(), 400u);
+  const std::string big = "\"" + std::string(70 * 1024, 'x') + "\u00e9\"";  // JSON string
+  MakeDeadLetter("msg:big", big);
+  Response listed = Get("/admin/api/dead-letters?queue=incoming");
+  json::object listed_body = Body(listed);
+  const json::value& last = listed_body["items"].as_array().back();
+  EXPECT_EQ(last.at("key"), "msg:big");
+  EXPECT_EQ(last.at("payload_truncated"), true);
+  EXPECT_EQ(last.at("payload").as_string().size(), 64u * 1024);
+  Response whole = Get("/admin/api/dead-letter?queue=incoming&id=" +
+                       std::string(last.at("message_id").as_string()));
+  EXPECT_EQ(Body(whole)["payload"].as_string(), big);
+  EXPECT_EQ(Body(whole)["payload_truncated"], false);
+
   Response one = Get("/admin/api/dead-letters?queue=incoming&limit=1");
   ASSERT_EQ(one.result_int(), 200u);
   EXPECT_EQ(Body(one)["items"].as_array().size(), 1u);
