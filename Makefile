@@ -8,7 +8,7 @@ SHELL := /bin/bash
 JOBS ?= $(shell nproc)
 WAGATE_RELEASE := build/release/src/wagate/cli/wagate
 
-.PHONY: bootstrap emulators build release run test test-dev test-tsan test-fuzz test-asan bench-ingest bench-e2e bench-aws fmt clean
+.PHONY: bootstrap emulators browser-test-deps build release run test test-dev test-tsan test-fuzz test-asan bench-ingest bench-e2e bench-aws fmt clean
 
 bootstrap:
 	@bash scripts/bootstrap
@@ -20,6 +20,15 @@ emulators: $(EMULATORS_INSTALLED)
 
 $(EMULATORS_INSTALLED): tests/emulators/package-lock.json
 	npm ci --no-audit --no-fund --prefix tests/emulators
+	touch $@
+
+# playwright-core for the dashboard's browser test (tests/browser), from its lockfile; it drives
+# Debian's chromium (scripts/bootstrap installs it).
+BROWSER_TEST_INSTALLED := tests/browser/node_modules/.package-lock.json
+browser-test-deps: $(BROWSER_TEST_INSTALLED)
+
+$(BROWSER_TEST_INSTALLED): tests/browser/package-lock.json
+	npm ci --no-audit --no-fund --prefix tests/browser
 	touch $@
 
 build: bootstrap
@@ -37,7 +46,7 @@ run: release
 test: bootstrap
 	$(MAKE) test-dev test-tsan test-fuzz
 
-test-dev: emulators
+test-dev: emulators browser-test-deps
 	cmake --preset dev >/dev/null
 	cmake --build build/dev -j $(JOBS)
 	cd build/dev && ctest --output-on-failure -j $(JOBS) --timeout 300
@@ -47,7 +56,7 @@ test-dev: emulators
 # "tsan". Any report fails the run, including one from the service's own process.
 test-tsan: emulators
 	cmake --preset tsan >/dev/null
-	cmake --build build/tsan -j $(JOBS) --target wagate wagate_backend_sqlite_test wagate_integration_test wagate_aws_integration_test wagate_base_test wagate_loadtest_test wagate_processing_test wagate_net_test
+	cmake --build build/tsan -j $(JOBS) --target wagate wagate_backend_sqlite_test wagate_integration_test wagate_aws_integration_test wagate_base_test wagate_loadtest_test wagate_processing_test wagate_net_test wagate_admin_test
 	cmake --build build/tsan -j $(JOBS) --target wagate_race_test
 	cmake --build build/tsan -j $(JOBS) --target wagate_aws_emulators_test wagate_aws_auth_test wagate_backend_aws_test
 	cmake --build build/tsan -j $(JOBS) --target wagate_metrics_test wagate_http_alerts_test

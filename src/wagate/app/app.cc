@@ -19,6 +19,7 @@
 #include "wagate/backends/sqlite/sqlite_work_store.h"
 #include "wagate/base/log.h"
 #include "wagate/http/alert_window.h"
+#include "wagate/http/admin_handler.h"
 #include "wagate/http/health_handler.h"
 #include "wagate/http/health_monitor.h"
 #include "wagate/http/rate_limiter.h"
@@ -197,6 +198,23 @@ Status Serve(const config::Config& config, const ServeOptions& options) {
       &alerts);
   health.AddRoutes(router, &health_limit);
   metrics::AddMetricsRoute(router, service_metrics, &health_limit);  // the health bucket too
+  // The admin dashboard and API (SPEC §8); without ADMIN_TOKEN no /admin route exists (404).
+  http::AdminHistory admin_history;
+  http::OutboundLog admin_outbound;
+  http::AdminWorker admin_worker({}, [&] { admin_history.Sample(monitor.Snapshot(), clock.Now()); });
+  http::AdminOptions admin_options;
+  admin_options.token = config.admin_token;
+  admin_options.runs_senders = pipeline != nullptr;
+  admin_options.show_personal = log::Enabled(log::Level::kDebug);
+  http::AdminHandler admin(admin_options, monitor, admin_history, admin_outbound,
+                           backend.queue_admin(), backend.store(), admin_worker, clock,
+                           std::string(config::BackendName(config.backend)));
+  admin.AddRoutes(router);
+  if (admin.enabled()) {
+    outcomes.Add(&admin_history);
+    outcomes.Add(&admin_outbound);
+    admin_worker.Start();
+  }
 
   // The observers of outcomes are added above; the analytics publisher comes last. No event is
   // published before this point (the server and the pipeline start below).
@@ -273,6 +291,7 @@ Status Serve(const config::Config& config, const ServeOptions& options) {
     server->StopAccepting();
     server->Join();  // every in-flight request has been answered
   }
+  admin_worker.Stop();  // nothing is left to answer once the server has joined
   if (pipeline) pipeline->Stop();  // running handlers finish within SHUTDOWN_GRACE_SECONDS
   events.Stop();                   // the last events reach the queue
   if (sink) sink->Stop();

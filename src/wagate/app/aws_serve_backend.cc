@@ -31,6 +31,7 @@ class AwsServeBackend final : public ServeBackend {
   ports::QueueStatsSource& queue_stats() override { return *queue_; }
   ports::Queue& events_queue() override { return *queue_; }
   ports::WorkerRegistry& workers() override { return *workers_; }
+  ports::QueueAdmin& queue_admin() override { return *queue_; }
 
   StatusOr<PipelineStorage> OpenPipelineStorage(bool durable) override {
     // Every DynamoDB and SQS write is durable when it is answered.

@@ -22,6 +22,7 @@
 #include "wagate/config/config.h"
 #include "wagate/ports/admitter.h"
 #include "wagate/ports/queue.h"
+#include "wagate/ports/queue_admin.h"
 #include "wagate/ports/queue_stats.h"
 #include "wagate/ports/work_store.h"
 #include "wagate/ports/worker_registry.h"
@@ -37,6 +38,8 @@ class ServeBackend {
   virtual ports::QueueStatsSource& queue_stats() = 0;
   virtual ports::Queue& events_queue() = 0;  // where analytics events are published
   virtual ports::WorkerRegistry& workers() = 0;
+  // The dead-letter workflow for the admin API (calls block; never on an I/O thread).
+  virtual ports::QueueAdmin& queue_admin() = 0;
   // Storage for one processing half.
   virtual StatusOr<PipelineStorage> OpenPipelineStorage(bool durable) = 0;
   // Another queue handle (the analytics sink's).

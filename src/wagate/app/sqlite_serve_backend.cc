@@ -56,6 +56,10 @@ class SqliteServeBackend final : public ServeBackend {
     StatusOr<std::unique_ptr<sqlite::Database>> workers_db = OpenConnection();
     if (!workers_db.ok()) return workers_db.status();
     workers_ = std::make_unique<sqlite::SqliteWorkerRegistry>(std::move(*workers_db));
+    // The admin API's own connection: a paced redrive holds it for as long as it runs.
+    StatusOr<std::unique_ptr<sqlite::Database>> admin_db = OpenConnection();
+    if (!admin_db.ok()) return admin_db.status();
+    admin_ = std::make_unique<sqlite::SqliteQueue>(std::move(*admin_db), QueueOptions(config_, signal_), clock_);
     return Status::Ok();
   }
 
@@ -64,6 +68,7 @@ class SqliteServeBackend final : public ServeBackend {
   ports::QueueStatsSource& queue_stats() override { return *stats_; }
   ports::Queue& events_queue() override { return *events_queue_; }
   ports::WorkerRegistry& workers() override { return *workers_; }
+  ports::QueueAdmin& queue_admin() override { return *admin_; }
 
   StatusOr<PipelineStorage> OpenPipelineStorage(bool durable) override {
     // The half's queue and work store share one connection (see sqlite/connection.h).
@@ -108,6 +113,7 @@ class SqliteServeBackend final : public ServeBackend {
   std::unique_ptr<sqlite::SqliteQueue> stats_;
   std::unique_ptr<sqlite::Sweeper> sweeper_;
   std::unique_ptr<sqlite::SqliteWorkerRegistry> workers_;
+  std::unique_ptr<sqlite::SqliteQueue> admin_;
 };
 
 }  // namespace

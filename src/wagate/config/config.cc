@@ -464,6 +464,12 @@ void CheckHttp(const Config& c, Problems* problems) {
   }
   CheckRange(problems, "RATE_LIMIT_WEBHOOK_PER_MINUTE", c.rate_limit_webhook_per_minute, 0);
   CheckRange(problems, "RATE_LIMIT_HEALTH_PER_MINUTE", c.rate_limit_health_per_minute, 0);
+  // A bearer credential in a header: only characters a header carries unchanged. The value
+  // itself is never quoted back.
+  if (!std::all_of(c.admin_token.begin(), c.admin_token.end(),
+                   [](char ch) { return ch > 0x20 && ch < 0x7f; })) {
+    problems->push_back("ADMIN_TOKEN must be printable ASCII without spaces");
+  }
 }
 
 void CheckGeneral(const Config& c, Problems* problems) {

@@ -649,5 +649,12 @@ TEST_F(ConfigTest, TemplateDocumentsEveryVariable) {
 }
 #endif
 
+TEST_F(ConfigTest, AdminTokenMustTravelInAHeaderUnchanged) {
+  EXPECT_EQ(Load({{"ADMIN_TOKEN", "Adm1n-token_0123456789"}}).admin_token, "Adm1n-token_0123456789");
+  std::string message = Problems({{"ADMIN_TOKEN", "secret admin\ttoken"}});
+  EXPECT_THAT(message, HasSubstr("ADMIN_TOKEN must be printable ASCII without spaces"));
+  EXPECT_THAT(message, Not(HasSubstr("secret admin")));
+}
+
 }  // namespace
 }  // namespace wagate::config

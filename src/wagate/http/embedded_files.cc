@@ -1,0 +1,17 @@
+#include "wagate/http/embedded_files.h"
+
+namespace wagate::http {
+
+std::string_view ContentTypeFor(std::string_view name) {
+  auto ends = [&](std::string_view ext) { return name.ends_with(ext); };
+  if (ends(".html")) return "text/html; charset=utf-8";
+  if (ends(".js")) return "text/javascript; charset=utf-8";
+  if (ends(".css")) return "text/css; charset=utf-8";
+  if (ends(".svg")) return "image/svg+xml";
+  if (ends(".png")) return "image/png";
+  if (ends(".ico")) return "image/x-icon";
+  if (ends(".json")) return "application/json";
+  return "application/octet-stream";
+}
+
+}  // namespace wagate::http
