@@ -282,14 +282,11 @@ std::vector<HttpResult> HttpRequestsOnOneConnection(int port, const std::string&
   return results;
 }
 
-HttpResult HttpRequest(int port, const std::string& method, const std::string& target,
-                       const std::string& body, const Env& headers) {
-  asio::io_context io;
-  beast::tcp_stream stream(io);
+// One request and its answer on a connected stream (plain or TLS).
+template <typename Stream>
+HttpResult Exchange(Stream& stream, const std::string& method, const std::string& target,
+                    const std::string& body, const Env& headers) {
   beast::error_code ec;
-  stream.expires_after(std::chrono::seconds(60));
-  stream.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port), ec);
-  if (ec) return HttpResult{0, "", {}, ec.message()};
   auto req = MakeRequest(method, target, body, headers);
   beast_http::write(stream, req, ec);
   beast::flat_buffer buffer;
@@ -298,6 +295,17 @@ HttpResult HttpRequest(int port, const std::string& method, const std::string& t
   if (!ec) beast_http::read(stream, buffer, parser, ec);
   if (ec) return HttpResult{0, "", {}, ec.message()};
   return ToResult(parser.get());
+}
+
+HttpResult HttpRequest(int port, const std::string& method, const std::string& target,
+                       const std::string& body, const Env& headers) {
+  asio::io_context io;
+  beast::tcp_stream stream(io);
+  beast::error_code ec;
+  stream.expires_after(std::chrono::seconds(60));
+  stream.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port), ec);
+  if (ec) return HttpResult{0, "", {}, ec.message()};
+  return Exchange(stream, method, target, body, headers);
 }
 
 HttpResult HttpsRequest(int port, const std::string& ca_file, const std::string& method,
@@ -326,15 +334,9 @@ HttpResult HttpsRequest(int port, const std::string& ca_file, const std::string&
     SSL_get0_alpn_selected(stream.native_handle(), &selected, &length);
     alpn->assign(reinterpret_cast<const char*>(selected), length);
   }
-  auto req = MakeRequest(method, target, body, headers);
-  beast_http::write(stream, req, ec);
-  beast::flat_buffer buffer;
-  beast_http::response_parser<beast_http::string_body> parser;
-  parser.body_limit(64 * 1024 * 1024);
-  if (!ec) beast_http::read(stream, buffer, parser, ec);
-  if (ec) return HttpResult{0, "", {}, ec.message()};
-  stream.shutdown(ec);  // close_notify; the server answers it
-  return ToResult(parser.get());
+  HttpResult result = Exchange(stream, method, target, body, headers);
+  if (result.status != 0) stream.shutdown(ec);  // close_notify; the server answers it
+  return result;
 }
 
 int Connect(int port) {

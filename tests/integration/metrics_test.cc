@@ -66,6 +66,7 @@ TEST_F(MetricsTest, CountersMoveWithAcceptedDuplicateRejectedCompletedAndDeadLet
   env["HANDLER"] = "http";
   env["HANDLER_URL"] = business->url() + "/hook";
   env["RATE_LIMIT_HEALTH_PER_MINUTE"] = "0";  // this test scrapes often
+  env["MAX_BODY_BYTES"] = "4096";
   WagateProcess p(env);
   ASSERT_TRUE(p.started()) << p.ReadLog();
 
@@ -84,6 +85,8 @@ TEST_F(MetricsTest, CountersMoveWithAcceptedDuplicateRejectedCompletedAndDeadLet
   Env forged{{"X-Hub-Signature-256", "sha256=" + std::string(64, '0')}};
   ASSERT_EQ(HttpRequest(p.port(), "POST", "/webhook", good, forged).status, 401);
   ASSERT_EQ(HttpRequest(p.port(), "GET", "/no/such/endpoint").status, 404);
+  const std::string oversize = TextMessageBody("wamid.MX-BIG", std::string(8000, 'x'));
+  ASSERT_EQ(HttpRequest(p.port(), "POST", "/webhook", oversize, Signed(oversize)).status, 413);
 
   ASSERT_EQ(AwaitState(env, "msg:wamid.MX-OK", "COMPLETED").at("state").as_string(), "COMPLETED");
   ASSERT_EQ(AwaitState(env, "msg:wamid.MX-BAD", "DEAD").at("state").as_string(), "DEAD");
@@ -110,9 +113,11 @@ TEST_F(MetricsTest, CountersMoveWithAcceptedDuplicateRejectedCompletedAndDeadLet
   EXPECT_EQ(Sample(s, requests, {{"endpoint", "/webhook"}, {"code", "200"}}), 3);
   EXPECT_EQ(Sample(s, requests, {{"endpoint", "/webhook"}, {"code", "401"}}), 1);
   EXPECT_EQ(Sample(s, requests, {{"endpoint", "other"}, {"code", "404"}}), 1);
+  EXPECT_EQ(Sample(s, requests, {{"endpoint", "/webhook"}, {"code", "413"}}), 1)
+      << "answered by the server itself";
   EXPECT_GE(Sample(s, requests, {{"endpoint", "/metrics"}, {"code", "200"}}).value_or(0), 1);
   EXPECT_EQ(SumSamples(s, "wagate_http_request_duration_seconds_count", {{"endpoint", "/webhook"}}),
-            4);
+            5);
   EXPECT_EQ(SumSamples(s, "wagate_rate_limited_total"), 0);
 
   // Nothing secret or personal appears in the exposition.

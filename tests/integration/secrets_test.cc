@@ -121,13 +121,19 @@ TEST(SecretsTest, NoSecretAppearsInTheLogAnswersOrCommandOutput) {
     request("GET", "/", "", {});
     request("GET", "/health", "", {});
     request("GET", "/health/detailed", "", {});
-    request("GET", "/metrics", "", {});
-    request("GET", "/admin", "", {});
-    request("GET", "/admin/api/overview", "", {{"Authorization", std::string("Bearer ") + kAdminToken}});
-    request("GET", "/admin/api/overview", "", {{"Authorization", "Bearer zz-wrong-admin-token"}});
-    request("GET", "/admin/api/dead-letters?queue=incoming", "",
-            {{"Authorization", std::string("Bearer ") + kAdminToken}});
-    request("GET", "/admin/api/outbound", "", {{"Authorization", std::string("Bearer ") + kAdminToken}});
+    EXPECT_EQ(request("GET", "/metrics", "", {}).status, 200);
+    const Env admin{{"Authorization", std::string("Bearer ") + kAdminToken}};
+    EXPECT_EQ(request("GET", "/admin", "", {}).status, 200);
+    EXPECT_EQ(request("GET", "/admin/api/overview", "", admin).status, 200);
+    EXPECT_EQ(request("GET", "/admin/api/overview", "", {{"Authorization", "Bearer zz-wrong-admin-token"}}).status,
+              401);
+    EXPECT_EQ(request("GET", "/admin/api/dead-letters?queue=incoming", "", admin).status, 200);
+    EXPECT_EQ(request("GET", "/admin/api/record?key=msg:wamid.SREJECT", "", admin).status, 200);
+    EXPECT_EQ(request("GET", "/admin/api/outbound", "", admin).status, 200);
+    EXPECT_EQ(request("POST", "/admin/api/redrive", R"({"queue":"analytics"})",
+                      {{"Authorization", std::string("Bearer ") + kAdminToken},
+                       {"Content-Type", "application/json"}}).status,
+              200);
     // The commands, while the service runs.
     for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
              {"check"}, {"check", "--json"}, {"inspect", "msg:wamid.SOK", "--json"},

@@ -71,6 +71,7 @@ TEST_F(SendTest, EachUniqueMessageGetsOneReplyWithTheRightRequest) {
     json::value reply = AwaitState(env, ReplyKey(env, wamid), "SENT");
     ASSERT_EQ(reply.at("state").as_string(), "SENT") << reply;
     EXPECT_TRUE(reply.at("result").at("wamid").as_string().starts_with("wamid.OUT")) << reply;
+    EXPECT_EQ(reply.at("result").at("to").as_string(), "+5215512345678") << "for the dashboard";
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   for (int i = 0; i < 5; ++i) {

@@ -220,30 +220,28 @@ void AdminHandler::AddRoutes(Router& router) {
   }
   router.Add(beast_http::verb::get, "/admin/api/overview",
              Guarded(false, [this](const Request&, Respond respond) { respond(Overview()); }));
-  router.Add(beast_http::verb::get, "/admin/api/dead-letters",
-             Guarded(false, [this](const Request& r, Respond respond) {
-               OnWorker(std::move(respond), [this, r] { return DeadLetters(r); });
-             }));
-  router.Add(beast_http::verb::get, "/admin/api/dead-letter",
-             Guarded(false, [this](const Request& r, Respond respond) {
-               OnWorker(std::move(respond), [this, r] { return DeadLetter(r); });
-             }));
-  router.Add(beast_http::verb::post, "/admin/api/redrive",
-             Guarded(true, [this](const Request& r, Respond respond) {
-               OnWorker(std::move(respond), [this, r] { return Redrive(r); });
-             }));
-  router.Add(beast_http::verb::post, "/admin/api/purge",
-             Guarded(true, [this](const Request& r, Respond respond) {
-               OnWorker(std::move(respond), [this, r] { return Purge(r); });
-             }));
-  router.Add(beast_http::verb::get, "/admin/api/record",
-             Guarded(false, [this](const Request& r, Respond respond) {
-               OnWorker(std::move(respond), [this, r] { return Record(r); });
-             }));
-  router.Add(beast_http::verb::get, "/admin/api/outbound",
-             Guarded(false, [this](const Request&, Respond respond) {
-               OnWorker(std::move(respond), [this] { return Outbound(); });
-             }));
+  // The calls that touch storage run on the admin worker, never on an I/O thread.
+  using Call = Response (AdminHandler::*)(const Request&);
+  struct StorageRoute {
+    beast_http::verb method;
+    const char* path;
+    Call call;
+  };
+  const StorageRoute storage_routes[] = {
+      {beast_http::verb::get, "/admin/api/dead-letters", &AdminHandler::DeadLetters},
+      {beast_http::verb::get, "/admin/api/dead-letter", &AdminHandler::DeadLetter},
+      {beast_http::verb::post, "/admin/api/redrive", &AdminHandler::Redrive},
+      {beast_http::verb::post, "/admin/api/purge", &AdminHandler::Purge},
+      {beast_http::verb::get, "/admin/api/record", &AdminHandler::Record},
+      {beast_http::verb::get, "/admin/api/outbound", &AdminHandler::Outbound},
+  };
+  for (const StorageRoute& route : storage_routes) {
+    const bool mutating = route.method == beast_http::verb::post;
+    router.Add(route.method, route.path,
+               Guarded(mutating, [this, call = route.call](const Request& r, Respond respond) {
+                 OnWorker(std::move(respond), [this, call, r] { return (this->*call)(r); });
+               }));
+  }
 }
 
 Handler AdminHandler::Guarded(bool mutating, Api api) const {
@@ -391,7 +389,7 @@ Response AdminHandler::Record(const Request& request) {
   return ApiJson(200, domain::RecordToJson(*record));
 }
 
-Response AdminHandler::Outbound() {
+Response AdminHandler::Outbound(const Request&) {
   json::array items;
   for (const OutboundEntry& e : outbound_.Recent()) {
     json::object item{{"key", e.key},
@@ -411,12 +409,11 @@ Response AdminHandler::Outbound() {
         const json::object& r = result.as_object();
         const json::value* flag = r.if_contains("dry_run");
         dry_run = flag != nullptr && flag->is_bool() && flag->as_bool();
+        // A dry-run result holds the request it would have made; a SENT result the recipient.
         const json::value* req = r.if_contains("request");
-        if (req != nullptr && req->is_object()) {
-          const json::value* recipient = req->as_object().if_contains("to");
-          if (recipient != nullptr && recipient->is_string())
-            to = std::string(recipient->as_string());
-        }
+        const json::object& holder = req != nullptr && req->is_object() ? req->as_object() : r;
+        const json::value* recipient = holder.if_contains("to");
+        if (recipient != nullptr && recipient->is_string()) to = std::string(recipient->as_string());
       }
     } else {
       item["state"] = record.status().code() == StatusCode::kNotFound ? "ABSENT" : "UNKNOWN";

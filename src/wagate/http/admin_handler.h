@@ -84,7 +84,7 @@ class AdminHandler {
   Response Redrive(const Request& request);
   Response Purge(const Request& request);
   Response Record(const Request& request);
-  Response Outbound();
+  Response Outbound(const Request& request);  // the request carries nothing it needs
 
   const AdminOptions options_;
   const HealthMonitor& monitor_;

@@ -29,6 +29,17 @@ Respond Router::Counted(std::string_view endpoint, const RequestContext& context
   };
 }
 
+std::string_view Router::EndpointOf(std::string_view target) const {
+  auto it = routes_.find(TargetPath(target));
+  return it == routes_.end() ? std::string_view("other") : std::string_view(it->first);
+}
+
+void Router::CountUndispatched(std::string_view target, unsigned code,
+                               std::chrono::steady_clock::time_point received) const {
+  if (metrics_ == nullptr) return;
+  metrics_->RequestAnswered(EndpointOf(target), code, clock_->Steady() - received);
+}
+
 void Router::Dispatch(const Request& request, const RequestContext& context,
                       Respond respond) const {
   std::string_view target(request.target().data(), request.target().size());

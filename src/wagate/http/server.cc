@@ -61,6 +61,10 @@ class Server::Connection {
  private:
   asio::awaitable<Response> Dispatch(const Request& request, const RequestContext& context);
   asio::awaitable<void> AnswerAndLinger(Response response);
+  // Counts the 413 this connection answers itself: the router never sees that request.
+  void CountTooLarge(beast::string_view target, std::chrono::steady_clock::time_point since) {
+    server_.router_.CountUndispatched(std::string_view(target.data(), target.size()), 413, since);
+  }
 
   Server& server_;
   ServerStream stream_;  // plain TCP or TLS
@@ -129,7 +133,9 @@ asio::awaitable<void> Server::Connection::Run(std::shared_ptr<Connection> self) 
         co_await beast_http::async_read_header(stream_, buffer, parser, kTuple);
     idle_ = false;
     first_request = false;
+    const auto header_read = std::chrono::steady_clock::now();
     if (header_ec == beast_http::error::body_limit) {
+      CountTooLarge(parser.get().target(), header_read);
       co_await AnswerAndLinger(ErrorResponse(PayloadTooLargeError("body exceeds MAX_BODY_BYTES")));
       break;
     }
@@ -145,6 +151,7 @@ asio::awaitable<void> Server::Connection::Run(std::shared_ptr<Connection> self) 
       stream_.expires_after(options.body_timeout);
       auto [body_ec, body_bytes] = co_await beast_http::async_read(stream_, buffer, parser, kTuple);
       if (body_ec == beast_http::error::body_limit) {
+        CountTooLarge(parser.get().target(), header_read);
         co_await AnswerAndLinger(ErrorResponse(PayloadTooLargeError("body exceeds MAX_BODY_BYTES")));
         break;
       }

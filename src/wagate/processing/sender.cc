@@ -42,10 +42,14 @@ bool IsSettled(domain::RecordState s) {
          s == domain::RecordState::kCompleted || s == domain::RecordState::kDead;
 }
 
-std::string SentResult(const ports::GraphAnswer& answer, Timestamp now, bool resend) {
+// The SENT record's result. `to` (the recipient; empty for a read receipt) is what the dashboard
+// shows, masked, in its recent outbound messages, as it does for a dry-run result's request.
+std::string SentResult(const ports::GraphAnswer& answer, const std::string& to, Timestamp now,
+                       bool resend) {
   json::object result{{"wamid", answer.wamid},
                       {"http_status", answer.http_status},
                       {"sent_at", FormatRfc3339(now)}};
+  if (!to.empty()) result["to"] = to;
   if (resend) result["resend"] = true;
   return json::serialize(result);
 }
@@ -184,7 +188,7 @@ ProcessOutcome Sender::Answered(const ports::ReceivedMessage& m, const Outgoing&
 
   if (answer.outcome == Outcome::kAccepted) {
     if (pacer_.PausedUntil(number)) pacer_.Resume(number);  // the probe went through
-    Status sent = steps_.store().MarkSent(claim, SentResult(answer, now, resend));
+    Status sent = steps_.store().MarkSent(claim, SentResult(answer, out.message->to, now, resend));
     if (sent.code() == StatusCode::kFailedPrecondition) return ProcessOutcome::kFenced;
     if (!sent.ok()) return ProcessOutcome::kStoreError;
     (void)steps_.queue().Delete(domain::QueueName::kOutgoing, m.receipt);
