@@ -1,6 +1,11 @@
 // GET /metrics of the real binary over loopback (SPEC §8): the scrape parses as the Prometheus
 // text format, its counters move with accepted, duplicate, rejected, completed and dead-lettered
 // work, and it shares the health endpoints' rate limit.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -21,13 +26,33 @@ using testing::RecordedRequest;
 using testing::Sample;
 using testing::SumSamples;
 
+// A loopback port that was free a moment ago (for a process that takes its port from the
+// environment and has no port file).
+int FreePort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof addr;
+  int port = -1;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &length) == 0) {
+    port = ntohs(addr.sin_port);
+  }
+  close(fd);
+  return port;
+}
+
 constexpr char kContentType[] = "text/plain; version=0.0.4; charset=utf-8";
 
 class MetricsTest : public ::testing::Test {
  protected:
   // One scrape, parsed; fails the test when it is not a 200 in the exposition format.
   PrometheusSamples Scrape(const WagateProcess& p, const Env& headers = {}) {
-    HttpResult r = HttpRequest(p.port(), "GET", "/metrics", "", headers);
+    return Scrape(p.port(), headers);
+  }
+  PrometheusSamples Scrape(int port, const Env& headers = {}) {
+    HttpResult r = HttpRequest(port, "GET", "/metrics", "", headers);
     EXPECT_EQ(r.status, 200) << r.body;
     EXPECT_EQ(r.headers["content-type"], kContentType);
     StatusOr<PrometheusSamples> parsed = testing::ParsePrometheusText(r.body);
@@ -150,6 +175,51 @@ TEST_F(MetricsTest, MetricsShareTheHealthRateLimitBucket) {
   EXPECT_EQ(Sample(s, "wagate_http_requests_total", {{"endpoint", "/metrics"}, {"code", "429"}}),
             1);
   EXPECT_EQ(Sample(s, "wagate_http_requests_total", {{"endpoint", "/health"}, {"code", "429"}}), 1);
+}
+
+TEST_F(MetricsTest, AWorkerWithMetricsPortExposesItsProcessingCounts) {
+  Env env = BaseEnv(data_.path());
+  env["WORKERS"] = "1";
+  env["SQS_WAIT_TIME_SECONDS"] = "1";
+  env["RATE_LIMIT_HEALTH_PER_MINUTE"] = "0";
+  WagateProcess api(env, "api");
+  ASSERT_TRUE(api.started()) << api.ReadLog();
+  Env worker_env = env;
+  const int metrics_port = FreePort();
+  ASSERT_GT(metrics_port, 0);
+  worker_env["METRICS_PORT"] = std::to_string(metrics_port);
+  WagateProcess worker(worker_env, "worker");
+  ASSERT_TRUE(worker.started()) << worker.ReadLog();
+
+  const std::string body = TextMessageBody("wamid.MX-WORKER");
+  ASSERT_EQ(HttpRequest(api.port(), "POST", "/webhook", body, Signed(body)).status, 200);
+  ASSERT_EQ(AwaitState(env, "msg:wamid.MX-WORKER", "COMPLETED").at("state").as_string(),
+            "COMPLETED");
+
+  const testing::PrometheusLabels completed{{"kind", "message"}, {"outcome", "completed"}};
+  PrometheusSamples processing = Scrape(metrics_port);
+  for (int i = 0; i < 100 && Sample(processing, "wagate_processed_total", completed).value_or(0) < 1;
+       ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    processing = Scrape(metrics_port);
+  }
+  EXPECT_EQ(Sample(processing, "wagate_processed_total", completed), 1);
+  EXPECT_GE(Sample(processing, "wagate_claims_total", {{"outcome", "won"}}).value_or(0), 1)
+      << "the message, and its reply items in the worker's senders";
+  EXPECT_EQ(Sample(processing, "wagate_work_items_total",
+                   {{"kind", "message"}, {"outcome", "accepted"}}).value_or(0), 0)
+      << "admission happens in the api process";
+  EXPECT_EQ(HttpRequest(metrics_port, "GET", "/health").status, 200);
+  EXPECT_EQ(HttpRequest(metrics_port, "POST", "/webhook", body, Signed(body)).status, 404)
+      << "a worker serves no webhook";
+
+  PrometheusSamples ingest = Scrape(api);
+  EXPECT_EQ(Sample(ingest, "wagate_work_items_total", {{"kind", "message"}, {"outcome", "accepted"}}),
+            1);
+  EXPECT_EQ(Sample(ingest, "wagate_processed_total", completed).value_or(0), 0)
+      << "processing happens in the worker";
+  EXPECT_EQ(worker.Terminate(), 0);
+  EXPECT_EQ(api.Terminate(), 0);
 }
 
 }  // namespace

@@ -236,9 +236,21 @@ Status Serve(const config::Config& config, const ServeOptions& options) {
   server_options.tls_cert_chain_file = config.tls_cert_file;
   server_options.tls_key_file = config.tls_key_file;
   server_options.threads = config.http_threads > 0 ? config.http_threads : std::max(1, cores - 1);
+  // A worker serves no webhook; with METRICS_PORT it answers /, /health* and /metrics there, so
+  // its processing and send counts can be scraped.
+  http::Router worker_router;
+  const http::Router* served = options.role == Role::kWorker ? nullptr : &router;
+  if (options.role == Role::kWorker && config.metrics_port > 0) {
+    health.AddRoutes(worker_router, &health_limit);
+    metrics::AddMetricsRoute(worker_router, service_metrics, &health_limit);
+    worker_router.SetMetrics(&service_metrics, clock);
+    server_options.port = static_cast<uint16_t>(config.metrics_port);
+    server_options.threads = 1;
+    served = &worker_router;
+  }
   std::unique_ptr<http::Server> server;
-  if (options.role != Role::kWorker) {
-    StatusOr<std::unique_ptr<http::Server>> made = http::Server::Create(server_options, router);
+  if (served != nullptr) {
+    StatusOr<std::unique_ptr<http::Server>> made = http::Server::Create(server_options, *served);
     if (!made.ok()) {
       monitor.Stop();
       backend.Stop();

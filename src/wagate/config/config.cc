@@ -273,6 +273,7 @@ Config ReadConfig(const EnvMap& env, std::vector<std::string>* problems) {
   r.List("TRUSTED_PROXIES", &c.trusted_proxies);
   r.Integer("RATE_LIMIT_WEBHOOK_PER_MINUTE", &c.rate_limit_webhook_per_minute);
   r.Integer("RATE_LIMIT_HEALTH_PER_MINUTE", &c.rate_limit_health_per_minute);
+  r.Integer("METRICS_PORT", &c.metrics_port);
   r.String("ADMIN_TOKEN", &c.admin_token);
   // SQLite backend.
   r.Integer("MIN_FREE_DISK_MB", &c.min_free_disk_mb);
@@ -464,6 +465,7 @@ void CheckHttp(const Config& c, Problems* problems) {
   }
   CheckRange(problems, "RATE_LIMIT_WEBHOOK_PER_MINUTE", c.rate_limit_webhook_per_minute, 0);
   CheckRange(problems, "RATE_LIMIT_HEALTH_PER_MINUTE", c.rate_limit_health_per_minute, 0);
+  CheckRange(problems, "METRICS_PORT", c.metrics_port, 0, 65535);
   // A bearer credential in a header: only characters a header carries unchanged. The value
   // itself is never quoted back.
   if (!std::all_of(c.admin_token.begin(), c.admin_token.end(),

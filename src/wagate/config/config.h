@@ -102,6 +102,7 @@ struct Config {
   std::vector<std::string> trusted_proxies;  // TRUSTED_PROXIES (CIDRs, comma-separated)
   int rate_limit_webhook_per_minute = 100;   // RATE_LIMIT_WEBHOOK_PER_MINUTE (0 = off)
   int rate_limit_health_per_minute = 60;     // RATE_LIMIT_HEALTH_PER_MINUTE (0 = off)
+  int metrics_port = 0;                      // METRICS_PORT (--role worker only; 0 = none)
   std::string admin_token;                   // ADMIN_TOKEN (secret)
 
   // SQLite backend.
