@@ -31,11 +31,6 @@ class AlertsTest : public ::testing::Test {
     env["RATE_LIMIT_HEALTH_PER_MINUTE"] = "0";
     return env;
   }
-  static int64_t NowSeconds() {
-    return std::chrono::duration_cast<std::chrono::seconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-  }
 
   testing::TempDir data_;
   FakeGraph graph_;

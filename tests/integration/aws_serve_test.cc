@@ -40,10 +40,6 @@ class AwsServeTest : public ::testing::Test {
     env["WHATSAPP_API_BASE_URL"] = graph_.url();
     return env;
   }
-  static int64_t NowSeconds() {
-    return std::chrono::duration_cast<std::chrono::seconds>(
-               std::chrono::system_clock::now().time_since_epoch()).count();
-  }
   // POSTs `body` until it is answered 200, as Meta retries; every answer must be 200 or 503.
   static void PostUntilAccepted(const std::vector<const WagateProcess*>& instances, const std::string& body,
                                 size_t first) {

@@ -34,11 +34,6 @@ std::string Describe(const HttpResult& r) {
   return out;
 }
 
-int64_t NowSeconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
 TEST(SecretsTest, NoSecretAppearsInTheLogAnswersOrCommandOutput) {
   testing::TempDir data;
   FakeGraph graph;

@@ -42,10 +42,6 @@ class SendTest : public ::testing::Test {
   int Post(const WagateProcess& p, const std::string& body) {
     return HttpRequest(p.port(), "POST", "/webhook", body, Signed(body)).status;
   }
-  static int64_t NowSeconds() {
-    return std::chrono::duration_cast<std::chrono::seconds>(
-               std::chrono::system_clock::now().time_since_epoch()).count();
-  }
   // The key of the text reply to `wamid`, once the inbound item completed.
   std::string ReplyKey(const Env& env, const std::string& wamid) {
     json::value inbound = AwaitState(env, "msg:" + wamid, "COMPLETED");

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <thread>
 
 #include "wagate/whatsapp/signature.h"
@@ -16,6 +17,12 @@ Env BaseEnv(const std::string& data_dir) {
              {"MIN_FREE_DISK_MB", "1"},
              {"HTTP_THREADS", "2"},
              {"WORKERS", "0"}};
+}
+
+int64_t NowSeconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 Env Signed(const std::string& body) {

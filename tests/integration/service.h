@@ -6,6 +6,7 @@
 
 #include <boost/json.hpp>
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -19,6 +20,9 @@ inline constexpr char kVerifyToken[] = "it-verify-token-91b2";
 // Sqlite in `data_dir`, the test secrets, two HTTP threads, and WORKERS=0 (ingest only: records
 // stay QUEUED) unless the test sets it.
 Env BaseEnv(const std::string& data_dir);
+
+// Unix seconds now, for webhook timestamps.
+int64_t NowSeconds();
 
 // The X-Hub-Signature-256 header for `body` under kSecret.
 Env Signed(const std::string& body);
